@@ -1,0 +1,7 @@
+"""Offline, fail-closed verification of Sigstore bundles.
+
+The verify path (``model``, ``trust``, ``verify``, ``policy`` and the ``verify-offline``
+command) imports only the standard library and ``cryptography``.
+"""
+
+__version__ = "0.1.0"

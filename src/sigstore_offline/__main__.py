@@ -1,0 +1,5 @@
+"""``python -m sigstore_offline`` runs ``verify-offline``."""
+
+from .cli.verify_offline import entry
+
+entry()

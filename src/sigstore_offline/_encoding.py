@@ -1,0 +1,197 @@
+"""Strict decoding of the wire formats: JSON, base64, integers and RFC 3339 times.
+
+Every decoder raises :class:`ValueError` with a short message naming the problem; the
+callers turn it into the error class that fits (bundle -> InputError, trusted root ->
+TrustRootError). Nothing here is lenient by accident:
+
+* JSON: duplicate keys, NaN/Infinity and nesting deeper than ``MAX_JSON_DEPTH`` are rejected.
+* base64: the protobuf-JSON rules (standard or URL-safe alphabet, padding optional); line
+  breaks are skipped, as Go's decoder (sigstore-go, Rekor) does; any other character fails.
+* integers: protobuf-JSON int64 (a JSON number or a decimal string), range-checked.
+* times: RFC 3339 with ``Z`` or an offset and any number of fractional digits; always
+  timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import re
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from .limits import MAX_INTEGER, MAX_JSON_DEPTH
+
+_B64_CHARS = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,12}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,19})")
+
+
+def _reject_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    result: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate JSON key {key!r}")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"JSON constant {name} is not allowed")
+
+
+def _depth(value: Any) -> int:
+    depth = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        depth = max(depth, level)
+        if level > MAX_JSON_DEPTH:
+            return level
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return depth
+
+
+def load_json(data: bytes) -> Any:
+    """Parse UTF-8 JSON strictly."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start})") from None
+    if text.startswith("\ufeff"):
+        raise ValueError("JSON starts with a byte-order mark")
+    try:
+        value = json.loads(
+            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise ValueError("JSON nested too deeply")
+    return value
+
+
+def b64decode(value: Any, what: str) -> bytes:
+    """Decode protobuf-JSON ``bytes``: standard or URL-safe base64, padding optional."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what}: expected a base64 string, found {type_name(value)}")
+    text = value.replace("\r", "").replace("\n", "")
+    if "-" in text or "_" in text:
+        text = text.replace("-", "+").replace("_", "/")
+    if not _B64_CHARS.fullmatch(text):
+        raise ValueError(f"{what}: not valid base64")
+    stripped = text.rstrip("=")
+    if len(stripped) % 4 == 1:
+        raise ValueError(f"{what}: not valid base64 (bad length)")
+    if "=" in text and len(text) % 4 != 0:
+        raise ValueError(f"{what}: not valid base64 (bad padding)")
+    try:
+        return base64.b64decode(stripped + "=" * (-len(stripped) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{what}: not valid base64") from None
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def int64(value: Any, what: str, *, minimum: int = 0) -> int:
+    """Decode a protobuf-JSON int64 (number or decimal string) within [minimum, 2**63-1]."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what}: expected an integer, found a boolean")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _DECIMAL.fullmatch(value):
+        number = int(value)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        raise ValueError(f"{what}: expected an integer, found {type_name(value)}")
+    if number < minimum or number > MAX_INTEGER:
+        raise ValueError(f"{what}: {number} is out of range")
+    return number
+
+
+def rfc3339(value: Any, what: str) -> datetime.datetime:
+    """Parse an RFC 3339 timestamp into an aware UTC datetime (sub-microsecond digits dropped)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what}: expected an RFC 3339 time string, found {type_name(value)}")
+    match = _RFC3339.fullmatch(value)
+    if not match:
+        raise ValueError(f"{what}: {value!r} is not an RFC 3339 time")
+    year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
+    fraction = match.group(7) or ""
+    micro = int((fraction + "000000")[:6])
+    if match.group(8):
+        offset = datetime.timedelta(0)
+    else:
+        sign = 1 if match.group(9) == "+" else -1
+        offset = sign * datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
+    if second == 60:
+        second = 59  # leap second: clamp, never roll over into the next minute
+    try:
+        moment = datetime.datetime(
+            year, month, day, hour, minute, second, micro, tzinfo=datetime.timezone(offset)
+        )
+    except ValueError:
+        raise ValueError(f"{what}: {value!r} is not a valid date and time") from None
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def obj(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{what}: expected an object, found {type_name(value)}")
+    return value
+
+
+def opt(mapping: Mapping[str, Any], key: str) -> Optional[Any]:
+    """A protobuf-JSON field: absent and ``null`` both mean 'not set'."""
+    value = mapping.get(key)
+    return None if value is None else value
+
+
+def req(mapping: Mapping[str, Any], key: str, what: str) -> Any:
+    value = mapping.get(key)
+    if value is None:
+        raise ValueError(f"{what}: missing required field {key!r}")
+    return value
+
+
+def string(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what}: expected a string, found {type_name(value)}")
+    return value
+
+
+def array(value: Any, what: str, *, limit: int) -> List[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{what}: expected a list, found {type_name(value)}")
+    if len(value) > limit:
+        raise ValueError(f"{what}: {len(value)} items, more than the limit of {limit}")
+    return value
+
+
+def utc(moment: datetime.datetime) -> str:
+    """Format an aware datetime as RFC 3339 UTC with second precision (``...Z``)."""
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,1 @@
+"""Command-line entry points. Only here is I/O done and the exit code decided."""

@@ -1,0 +1,19 @@
+"""Every size limit the verifier applies, in one place.
+
+Real Sigstore bundles are a few kilobytes; these limits are generous and exist so that
+hostile input cannot make the verifier allocate without bound.
+"""
+
+MAX_BUNDLE_BYTES = 16 * 1024 * 1024
+MAX_TRUSTED_ROOT_BYTES = 16 * 1024 * 1024
+MAX_KEY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 64
+MAX_TLOG_ENTRIES = 32
+MAX_TIMESTAMPS = 32
+MAX_CHAIN_CERTIFICATES = 10
+MAX_PROOF_HASHES = 64
+MAX_CHECKPOINT_BYTES = 64 * 1024
+MAX_CHECKPOINT_SIGNATURES = 64
+MAX_DSSE_PAYLOAD_BYTES = 8 * 1024 * 1024
+MAX_INTEGER = 2**63 - 1
+HASH_CHUNK_BYTES = 1024 * 1024

@@ -1,0 +1,152 @@
+"""Identity policy: who must have signed, matched against the Fulcio certificate.
+
+The certificate is first summarised (SANs, OIDC issuer) and the policy is matched against that
+summary. The issuer comes from extension 1.3.6.1.4.1.57264.1.8 (a DER UTF8String) or the legacy
+1.3.6.1.4.1.57264.1.1 (raw bytes); when both are present they must agree. Regular expressions
+must match the whole value (``re.fullmatch``), never a substring.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import List, Optional, Pattern, Tuple
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from .errors import VerificationError
+
+STEP = "identity"
+OIDC_ISSUER_LEGACY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
+OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
+OTHERNAME_SAN = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+
+
+@dataclasses.dataclass(frozen=True)
+class CertificateIdentity:
+    """What a Fulcio certificate says about its subject."""
+
+    sans: Tuple[str, ...]
+    issuer: Optional[str]
+
+    @property
+    def san(self) -> str:
+        return self.sans[0] if self.sans else ""
+
+
+def read_utf8_string(der: bytes) -> str:
+    """Decode one DER UTF8String (tag 12) with nothing after it."""
+    # TODO(slice 2): use the shared DER reader once it lands.
+    if len(der) < 2 or der[0] != 0x0C:
+        raise ValueError("not a UTF8String")
+    length, offset = der[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 3 or len(der) < 2 + count:
+            raise ValueError("bad UTF8String length")
+        length = int.from_bytes(der[2 : 2 + count], "big")
+        offset += count
+    if offset + length != len(der):
+        raise ValueError("UTF8String length does not match")
+    return der[offset:].decode("utf-8")
+
+
+def _raw_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[bytes]:
+    try:
+        value = cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+    return getattr(value, "value", None)
+
+
+def summarise(cert: x509.Certificate) -> CertificateIdentity:
+    sans: List[str] = []
+    try:
+        names = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+    except x509.ExtensionNotFound:
+        names = None
+    if names is not None:
+        sans.extend(names.get_values_for_type(x509.RFC822Name))
+        sans.extend(names.get_values_for_type(x509.UniformResourceIdentifier))
+        for other in names.get_values_for_type(x509.OtherName):
+            if other.type_id == OTHERNAME_SAN:
+                try:
+                    sans.append(read_utf8_string(other.value))
+                except ValueError:
+                    raise VerificationError("certificate has a malformed otherName SAN", step=STEP) from None
+    legacy = _raw_extension(cert, OIDC_ISSUER_LEGACY)
+    modern = _raw_extension(cert, OIDC_ISSUER_V2)
+    issuer_legacy = issuer_modern = None
+    try:
+        if legacy is not None:
+            issuer_legacy = legacy.decode("utf-8")
+        if modern is not None:
+            issuer_modern = read_utf8_string(modern)
+    except ValueError:
+        raise VerificationError("certificate has a malformed OIDC issuer extension", step=STEP) from None
+    if issuer_legacy is not None and issuer_modern is not None and issuer_legacy != issuer_modern:
+        raise VerificationError(
+            f"certificate names two different OIDC issuers: {issuer_modern!r} (1.8) and {issuer_legacy!r} (1.1)",
+            step=STEP,
+        )
+    return CertificateIdentity(tuple(sans), issuer_modern if issuer_modern is not None else issuer_legacy)
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """An identity policy; exactly one of ``san``/``san_regexp`` and of ``issuer``/``issuer_regexp``."""
+
+    san: Optional[str] = None
+    san_regexp: Optional[Pattern[str]] = None
+    issuer: Optional[str] = None
+    issuer_regexp: Optional[Pattern[str]] = None
+
+    def __post_init__(self) -> None:
+        if (self.san is None) == (self.san_regexp is None):
+            raise ValueError("an identity policy needs exactly one of san or san_regexp")
+        if (self.issuer is None) == (self.issuer_regexp is None):
+            raise ValueError("an identity policy needs exactly one of issuer or issuer_regexp")
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        san: Optional[str] = None,
+        san_regexp: Optional[str] = None,
+        issuer: Optional[str] = None,
+        issuer_regexp: Optional[str] = None,
+    ) -> "Identity":
+        return cls(
+            san=san,
+            san_regexp=re.compile(san_regexp) if san_regexp is not None else None,
+            issuer=issuer,
+            issuer_regexp=re.compile(issuer_regexp) if issuer_regexp is not None else None,
+        )
+
+    def describe(self) -> str:
+        san = self.san if self.san is not None else f"/{self.san_regexp.pattern}/"  # type: ignore[union-attr]
+        issuer = self.issuer if self.issuer is not None else f"/{self.issuer_regexp.pattern}/"  # type: ignore[union-attr]
+        return f"{san} ({issuer})"
+
+    def check(self, found: CertificateIdentity) -> None:
+        if self.san is not None:
+            san_ok = self.san in found.sans
+        else:
+            san_ok = any(self.san_regexp.fullmatch(s) for s in found.sans)  # type: ignore[union-attr]
+        if not san_ok:
+            raise VerificationError(
+                f"certificate identity is {', '.join(found.sans) or '(none)'}, expected {self.describe().split(' (')[0]}",
+                step=STEP,
+            )
+        if found.issuer is None:
+            raise VerificationError("certificate names no OIDC issuer", step=STEP)
+        if self.issuer is not None:
+            issuer_ok = found.issuer == self.issuer
+        else:
+            issuer_ok = self.issuer_regexp.fullmatch(found.issuer) is not None  # type: ignore[union-attr]
+        if not issuer_ok:
+            expected = self.issuer if self.issuer is not None else f"/{self.issuer_regexp.pattern}/"  # type: ignore[union-attr]
+            raise VerificationError(
+                f"certificate OIDC issuer is {found.issuer}, expected {expected}", step=STEP
+            )

@@ -1,0 +1,1 @@
+"""Trust material: ``trusted_root.json`` parsing and the shipped trust-root snapshots."""

@@ -1,0 +1,60 @@
+"""Where trust roots come from: the shipped snapshots, a user's file or directory.
+
+Shipped snapshots live in ``trust-roots/<instance>/`` of the source tree and are installed as
+``sigstore_offline/trust_roots/<instance>/`` in the wheel. A distribution that installs them
+elsewhere (e.g. ``/usr/share/sigstore-offline/trust-roots``) sets ``SIGSTORE_OFFLINE_TRUST_ROOTS``.
+Instances: ``sigstore`` (production public-good), ``sigstage`` (staging).
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from typing import Optional
+
+from ..errors import TrustRootError
+from ..limits import MAX_TRUSTED_ROOT_BYTES
+from .trusted_root import TrustedRoot, parse_trusted_root
+
+ENV_DIR = "SIGSTORE_OFFLINE_TRUST_ROOTS"
+PRODUCTION = "sigstore"
+STAGING = "sigstage"
+
+
+def shipped_dir() -> pathlib.Path:
+    """The directory holding the shipped instance snapshots."""
+    override = os.environ.get(ENV_DIR)
+    if override:
+        return pathlib.Path(override)
+    package = pathlib.Path(__file__).resolve().parent.parent
+    installed = package / "trust_roots"
+    if installed.is_dir():
+        return installed
+    return package.parent.parent / "trust-roots"  # a source checkout (src/ layout)
+
+
+def read_limited(path: pathlib.Path, limit: int) -> bytes:
+    """Read at most ``limit`` bytes of a regular file; raise ValueError/OSError with a reason."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a directory")
+    with open(path, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path} is larger than {limit} bytes")
+    return data
+
+
+def load(path: pathlib.Path, *, label: Optional[str] = None) -> TrustedRoot:
+    """Load ``trusted_root.json`` from a file, or from a snapshot directory that holds one."""
+    target = path / "trusted_root.json" if path.is_dir() else path
+    try:
+        data = read_limited(target, MAX_TRUSTED_ROOT_BYTES)
+    except FileNotFoundError:
+        raise TrustRootError(f"trust root {target} does not exist", step="trust-root") from None
+    except (OSError, ValueError) as exc:
+        raise TrustRootError(f"cannot read trust root {target}: {exc}", step="trust-root") from None
+    return parse_trusted_root(data, source=label or str(target))
+
+
+def shipped(instance: str) -> TrustedRoot:
+    return load(shipped_dir() / instance, label=f"shipped {instance} trust root")

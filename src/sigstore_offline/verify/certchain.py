@@ -1,0 +1,191 @@
+"""X.509 chain checks done explicitly, the same way on every ``cryptography`` version.
+
+``cryptography`` 38.0.4 (our floor) has no path-validation API, so the short Sigstore chains
+(leaf -> intermediate(s) -> root, as listed in ``trusted_root.json``) are verified here with
+public-key ``verify()`` calls, name chaining, basic constraints, key usage, EKU, path length
+and validity at a given time. The trusted chain comes from the trusted root, never from the
+bundle; the root must be self-signed. See docs/adr/0003-explicit-chain-verification.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any, Optional, Sequence
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
+
+from .._encoding import utc
+from ..errors import VerificationError
+from ..limits import MAX_CHAIN_CERTIFICATES
+
+CODE_SIGNING = ExtendedKeyUsageOID.CODE_SIGNING
+TIME_STAMPING = ExtendedKeyUsageOID.TIME_STAMPING
+
+# Critical extensions this module (and the identity policy) understands; any other
+# critical extension makes a certificate unusable, as RFC 5280 section 4.2 requires.
+_HANDLED_CRITICAL = frozenset(
+    {
+        ExtensionOID.BASIC_CONSTRAINTS,
+        ExtensionOID.KEY_USAGE,
+        ExtensionOID.EXTENDED_KEY_USAGE,
+        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+    }
+)
+
+
+def not_before(cert: x509.Certificate) -> datetime.datetime:
+    value = getattr(cert, "not_valid_before_utc", None)
+    if value is None:  # cryptography < 42: naive datetimes in UTC
+        value = cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
+    return value  # type: ignore[no-any-return]
+
+
+def not_after(cert: x509.Certificate) -> datetime.datetime:
+    value = getattr(cert, "not_valid_after_utc", None)
+    if value is None:
+        value = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
+    return value  # type: ignore[no-any-return]
+
+
+def valid_at(cert: x509.Certificate, moment: datetime.datetime) -> bool:
+    return not_before(cert) <= moment <= not_after(cert)
+
+
+def describe(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string() or f"serial {cert.serial_number:x}"
+
+
+def verify_signature(public_key: Any, signature: bytes, data: bytes, hash_algorithm: Any) -> bool:
+    """Verify ``signature`` over ``data``; False on any mismatch or unsupported key."""
+    try:
+        if isinstance(public_key, ec.EllipticCurvePublicKey):
+            if hash_algorithm is None:
+                return False
+            public_key.verify(signature, data, ec.ECDSA(hash_algorithm))
+        elif isinstance(public_key, rsa.RSAPublicKey):
+            if hash_algorithm is None:
+                return False
+            public_key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
+        elif isinstance(public_key, ed25519.Ed25519PublicKey):
+            public_key.verify(signature, data)
+        else:
+            return False
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=512)
+def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Name chaining plus the issuer's signature over the TBS certificate (memoised)."""
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        hash_algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        return False
+    if cert.signature_algorithm_oid.dotted_string == "1.2.840.113549.1.1.10":
+        return False  # RSASSA-PSS: no Sigstore CA uses it; refuse rather than guess parameters
+    return verify_signature(issuer.public_key(), cert.signature, cert.tbs_certificate_bytes, hash_algorithm)
+
+
+def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[Any]:
+    try:
+        return cert.extensions.get_extension_for_oid(oid).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _unhandled_critical(cert: x509.Certificate) -> Optional[str]:
+    for extension in cert.extensions:
+        if extension.critical and extension.oid not in _HANDLED_CRITICAL:
+            return extension.oid.dotted_string
+    return None
+
+
+def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: str) -> None:
+    """The leaf is an end-entity certificate for ``purpose`` with digitalSignature."""
+    try:
+        extensions = cert.extensions
+    except ValueError as exc:
+        raise VerificationError(f"certificate has malformed extensions: {exc}", step=step) from None
+    del extensions
+    constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+    if constraints is not None and constraints.ca:
+        raise VerificationError(
+            f"signing certificate {describe(cert)} is a CA certificate, not an end-entity one", step=step
+        )
+    usage = _extension(cert, ExtensionOID.KEY_USAGE)
+    if usage is None or not usage.digital_signature:
+        raise VerificationError("signing certificate lacks the digitalSignature key usage", step=step)
+    eku = _extension(cert, ExtensionOID.EXTENDED_KEY_USAGE)
+    if eku is None or purpose not in eku:
+        raise VerificationError(
+            f"signing certificate lacks the {purpose._name} extended key usage", step=step
+        )
+    critical = _unhandled_critical(cert)
+    if critical:
+        raise VerificationError(f"signing certificate has an unknown critical extension {critical}", step=step)
+
+
+def _check_ca(cert: x509.Certificate, below: int, step: str) -> None:
+    constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+    if constraints is None or not constraints.ca:
+        raise VerificationError(f"chain certificate {describe(cert)} is not a CA", step=step)
+    if constraints.path_length is not None and constraints.path_length < below:
+        raise VerificationError(
+            f"chain certificate {describe(cert)} allows {constraints.path_length} intermediate(s) below it,"
+            f" the chain has {below}",
+            step=step,
+        )
+    usage = _extension(cert, ExtensionOID.KEY_USAGE)
+    if usage is not None and not usage.key_cert_sign:
+        raise VerificationError(f"chain certificate {describe(cert)} may not sign certificates", step=step)
+    critical = _unhandled_critical(cert)
+    if critical:
+        raise VerificationError(
+            f"chain certificate {describe(cert)} has an unknown critical extension {critical}", step=step
+        )
+
+
+def verify_chain(
+    leaf: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    at: datetime.datetime,
+    *,
+    purpose: x509.ObjectIdentifier,
+    step: str,
+) -> None:
+    """Verify ``leaf`` against the trusted ``chain`` (leaf-most first, self-signed root last) at ``at``.
+
+    Raises :class:`VerificationError` with ``step`` on the first failed check.
+    """
+    if not chain or len(chain) > MAX_CHAIN_CERTIFICATES:
+        raise VerificationError("trusted chain is empty or too long", step=step)
+    check_leaf(leaf, purpose=purpose, step=step)
+    if not valid_at(leaf, at):
+        raise VerificationError(
+            f"signing certificate was not valid at {utc(at)} (valid {utc(not_before(leaf))} .. {utc(not_after(leaf))})",
+            step=step,
+        )
+    if not issued_by(leaf, chain[0]):
+        raise VerificationError(
+            f"signing certificate (issuer {leaf.issuer.rfc4514_string()}) is not signed by {describe(chain[0])}",
+            step=step,
+        )
+    for position, cert in enumerate(chain):
+        _check_ca(cert, position, step)
+        if not valid_at(cert, at):
+            raise VerificationError(
+                f"CA certificate {describe(cert)} was not valid at {utc(at)}"
+                f" (valid {utc(not_before(cert))} .. {utc(not_after(cert))})",
+                step=step,
+            )
+        issuer = chain[position + 1] if position + 1 < len(chain) else cert
+        if not issued_by(cert, issuer):
+            what = "is not self-signed" if issuer is cert else f"is not signed by {describe(issuer)}"
+            raise VerificationError(f"CA certificate {describe(cert)} {what}", step=step)

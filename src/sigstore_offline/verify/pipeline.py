@@ -1,0 +1,250 @@
+"""The verification pipeline: the order of the steps, stated once (ARCHITECTURE.md, "Verification order").
+
+1. Parse the bundle strictly                        -> model.parse_bundle (before this module)
+2. Pick trust material                              -> the caller (CLI) passes a TrustedRoot
+3. Establish verified times                         -> rfc3161 (timestamps); tlog: log key, inclusion
+                                                       proof, checkpoint, SET (Rekor v1 integrated time
+                                                       counts only once its SET verifies)
+4. Certificate chain to a Fulcio CA valid at each verified time
+5. SCTs against CT log keys
+6. Identity policy (SAN, OIDC issuer)
+7. Artifact binding: message signature, or DSSE signature + in-toto subject
+8. Log entry body matches the bundle
+9. Result: a ``Verified`` record
+
+Every step raises :class:`VerificationError` with its ``step`` name; the first failure stops
+verification. Steps are pure: no clock, no I/O. The pipeline never returns without raising
+unless every step passed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from typing import Any, List, Optional, Sequence, Tuple
+
+from cryptography import x509
+
+from .._encoding import utc
+from ..errors import UsageError, VerificationError
+from ..model import Bundle, MessageSignature, TlogEntry
+from ..policy import Identity, summarise
+from ..trust.trusted_root import Authority, LogKey, TrustedRoot
+from . import certchain, checkpoint, dsse, merkle, sct, tlog
+from .rfc3161 import verify_timestamp
+
+
+@dataclasses.dataclass(frozen=True)
+class Artifact:
+    """What is verified: a display name, its SHA-256, and its bytes only where a key needs them."""
+
+    name: str
+    digest: bytes
+    data: Optional[bytes] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Verified:
+    artifact: str
+    digest: str
+    identity: Optional[str]
+    issuer: Optional[str]
+    key_verified: bool
+    bundle_media_type: str
+    entry_kind: str
+    log_url: str
+    log_index: int
+    times: Tuple[Tuple[str, datetime.datetime], ...]
+
+    @property
+    def signed_at(self) -> datetime.datetime:
+        return min(moment for _, moment in self.times)
+
+    def as_json(self) -> dict:
+        return {
+            "artifact": self.artifact,
+            "digest": f"sha256:{self.digest}",
+            "verified": True,
+            "identity": self.identity,
+            "issuer": self.issuer,
+            "key": self.key_verified,
+            "bundle_media_type": self.bundle_media_type,
+            "entry_kind": self.entry_kind,
+            "log": self.log_url,
+            "log_index": self.log_index,
+            "signed_at": utc(self.signed_at),
+            "verified_times": [{"source": source, "time": utc(moment)} for source, moment in self.times],
+        }
+
+
+def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Tuple[LogKey, Optional[datetime.datetime]]:
+    """Step 3 for one entry: prove it was logged; return its log and its verified integrated time."""
+    log = root.tlog(entry.log_id)
+    if log is None:
+        raise VerificationError(
+            f"entry #{entry.log_index} comes from a log the trusted root does not list (log id {entry.log_id.hex()})",
+            step="tlog",
+        )
+    proof = entry.inclusion_proof
+    needs_checkpoint = bundle.version >= (0, 2) or entry.integrated_time is None
+    if needs_checkpoint and proof is None:
+        raise VerificationError(
+            f"entry #{entry.log_index} has no inclusion proof (required for bundle v0.2+ and Rekor v2)",
+            step="inclusion-proof",
+        )
+    if proof is not None:
+        merkle.verify_inclusion(
+            leaf=merkle.leaf_hash(entry.canonicalized_body),
+            index=proof.log_index,
+            tree_size=proof.tree_size,
+            proof=proof.hashes,
+            root_hash=proof.root_hash,
+        )
+        if proof.checkpoint is not None:
+            checkpoint.verify_checkpoint(
+                proof.checkpoint, log=log, tree_size=proof.tree_size, root_hash=proof.root_hash
+            )
+        elif needs_checkpoint:
+            raise VerificationError(
+                f"inclusion proof of entry #{entry.log_index} has no checkpoint, so nothing signed its root hash",
+                step="checkpoint",
+            )
+    integrated: Optional[datetime.datetime] = None
+    if entry.inclusion_promise is not None:
+        tlog.verify_set(entry, log)
+        integrated = datetime.datetime.fromtimestamp(entry.integrated_time or 0, tz=datetime.timezone.utc)
+        if not log.valid_for.contains(integrated):
+            raise VerificationError(
+                f"entry #{entry.log_index} was integrated at {utc(integrated)}, outside the validity of the key of"
+                f" {log.base_url} ({log.valid_for.describe()})",
+                step="tlog",
+            )
+    elif proof is None or proof.checkpoint is None:
+        raise VerificationError(
+            f"entry #{entry.log_index} has neither a signed entry timestamp nor an inclusion proof with a checkpoint",
+            step="tlog",
+        )
+    return log, integrated
+
+
+def _find_authority(
+    leaf: x509.Certificate, chain_extra: Sequence[x509.Certificate], root: TrustedRoot, at: datetime.datetime
+) -> Authority:
+    """Step 4: a Fulcio CA valid at ``at`` whose chain verifies the leaf at ``at``."""
+    for cert in chain_extra:
+        if cert.issuer == cert.subject and certchain.issued_by(cert, cert):
+            raise VerificationError(
+                f"the bundle's certificate chain includes a root certificate ({certchain.describe(cert)})",
+                step="certificate-chain",
+            )
+    failures: List[str] = []
+    for authority in root.certificate_authorities:
+        if not authority.valid_for.contains(at):
+            if leaf.issuer == authority.chain[0].subject:
+                failures.append(f"{authority.uri or authority.subject} is valid {authority.valid_for.describe()}")
+            continue
+        try:
+            certchain.verify_chain(leaf, authority.chain, at, purpose=certchain.CODE_SIGNING, step="certificate-chain")
+        except VerificationError as exc:
+            if leaf.issuer == authority.chain[0].subject:
+                failures.append(exc.message)
+            continue
+        return authority
+    detail = "; ".join(failures) if failures else f"no CA in the trusted root issued it (issuer {leaf.issuer.rfc4514_string()})"
+    raise VerificationError(
+        f"signing certificate does not chain to a trusted Fulcio CA at {utc(at)}: {detail}", step="certificate-chain"
+    )
+
+
+def verify(
+    bundle: Bundle,
+    *,
+    artifact: Artifact,
+    trusted_root: TrustedRoot,
+    policy: Optional[Identity] = None,
+    key: Any = None,
+) -> Verified:
+    """Run every step on a parsed bundle; return :class:`Verified` or raise."""
+    # Which signer: a Fulcio certificate checked against an identity policy, or a managed key.
+    if bundle.certificate is not None:
+        if key is not None:
+            raise UsageError("the bundle carries a certificate; --key applies only to public-key bundles")
+        if policy is None:
+            raise UsageError("a certificate bundle needs an identity policy (--cert-identity and --cert-oidc-issuer)")
+        public_key = bundle.certificate.public_key()
+    else:
+        if key is None:
+            raise VerificationError(
+                "the bundle is signed with a managed key (no certificate); pass that key with --key", step="signature"
+            )
+        public_key = key
+
+    # Step 3: verified times.
+    times: List[Tuple[str, datetime.datetime]] = []
+    for token in bundle.rfc3161_timestamps:
+        stamp = verify_timestamp(token, signature=bundle.signature, authorities=trusted_root.timestamp_authorities)
+        times.append(("timestamp", stamp.time))
+    if not bundle.tlog_entries:
+        raise VerificationError("the bundle has no transparency-log entry", step="tlog")
+    logs: List[Tuple[TlogEntry, LogKey]] = []
+    unbound: List[LogKey] = []
+    for entry in bundle.tlog_entries:
+        log, integrated = _verify_log_entry(bundle, entry, trusted_root)
+        logs.append((entry, log))
+        if integrated is not None:
+            times.append(("tlog", integrated))
+        else:
+            unbound.append(log)
+    if not times:
+        raise VerificationError(
+            "no verified signing time: the bundle has no trusted timestamp and no log entry with a signed"
+            " integrated time (Rekor v2 entries need an RFC 3161 timestamp)",
+            step="time",
+        )
+    stamped = [moment for source, moment in times if source == "timestamp"]
+    for log in unbound:
+        for moment in stamped or [m for _, m in times]:
+            if not log.valid_for.contains(moment):
+                raise VerificationError(
+                    f"log key of {log.base_url} is valid {log.valid_for.describe()}, not at the signing time {utc(moment)}",
+                    step="tlog",
+                )
+
+    identity = issuer = None
+    if bundle.certificate is not None and policy is not None:
+        # Step 4: the chain, at every verified time.
+        authority = _find_authority(bundle.certificate, bundle.chain, trusted_root, times[0][1])
+        for _, moment in times[1:]:
+            _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
+        # Step 5: SCTs.
+        sct.verify_scts(bundle.certificate, authority.chain[0], trusted_root.ctlogs)
+        # Step 6: identity.
+        found = summarise(bundle.certificate)
+        policy.check(found)
+        identity, issuer = found.san, found.issuer
+
+    # Step 7: artifact binding.
+    if isinstance(bundle.content, MessageSignature):
+        dsse.verify_message_signature(
+            bundle.content, public_key=public_key, artifact_digest=artifact.digest, artifact_bytes=artifact.data
+        )
+    else:
+        dsse.verify_dsse(bundle.content, public_key=public_key, artifact_digest=artifact.digest)
+
+    # Step 8: every log entry describes this bundle.
+    for entry, _ in logs:
+        tlog.verify_entry_body(entry, bundle, public_key=public_key, artifact_digest=artifact.digest)
+
+    first_entry, first_log = logs[0]
+    return Verified(
+        artifact=artifact.name,
+        digest=artifact.digest.hex(),
+        identity=identity,
+        issuer=issuer,
+        key_verified=bundle.certificate is None,
+        bundle_media_type=bundle.media_type,
+        entry_kind=f"{first_entry.kind} {first_entry.kind_version}",
+        log_url=first_log.base_url,
+        log_index=first_entry.log_index,
+        times=tuple(sorted(times, key=lambda item: item[1])),
+    )
