@@ -23,6 +23,13 @@ EXAMPLE_IDENTITY = "https://github.com/trailofbits/pypi-attestation-models/.gith
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 
+def package_path() -> str:
+    """The directory to put on PYTHONPATH of a subprocess so it imports the same sigstore_offline."""
+    import sigstore_offline
+
+    return str(pathlib.Path(sigstore_offline.__file__).resolve().parent.parent)
+
+
 def need_shared(path: pathlib.Path) -> pathlib.Path:
     """Skip (with the reason) when ../shared is not beside the checkout, as in a user's clone."""
     if not path.exists():

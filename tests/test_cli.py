@@ -239,3 +239,17 @@ def test_internal_errors_are_reported_as_bugs(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(verify_offline, "verify", boom)
     code, out, err = run_cli(["--bundle", str(EXAMPLE_BUNDLE), *IDENTITY, EXAMPLE_DIGEST])
     assert code == 5 and "bug" in err and out == "" and "OK" not in err
+
+
+def test_sigstore_python_spelling_is_accepted() -> None:
+    code, out, err = run_cli(["verify", "identity", "--offline", "--bundle", str(EXAMPLE_BUNDLE), *IDENTITY,
+                              EXAMPLE_DIGEST])
+    assert code == 0 and out.startswith("OK: "), err
+    code, _, err = run_cli(["verify", "github", "--bundle", str(EXAMPLE_BUNDLE), EXAMPLE_DIGEST])
+    assert code == 2 and "not supported" in err
+
+
+def test_cosign_option_spellings_are_accepted() -> None:
+    code, out, err = run_cli(["--bundle", str(EXAMPLE_BUNDLE), "--certificate-identity", EXAMPLE_IDENTITY,
+                              "--certificate-oidc-issuer", GITHUB_ISSUER, EXAMPLE_DIGEST])
+    assert code == 0, err

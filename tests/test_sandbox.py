@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import CPYTHON, REPO, need_shared
+from conftest import CPYTHON, REPO, need_shared, package_path
 
 # ``socket`` itself is imported by the standard library's email.utils, which cryptography.x509
 # uses for RFC 822 names; what must never load is a module that opens connections.
@@ -28,17 +28,27 @@ def test_verify_path_imports_no_network_module() -> None:
 
 
 def test_verify_path_imports_only_stdlib_and_cryptography() -> None:
+    """Every module the verify path loads comes from the standard library, cryptography (and its
+    compiled bindings), or sigstore_offline itself."""
     code = (
-        "import sys\n"
+        "import os, sys, sysconfig\n"
         "before = set(sys.modules)\n"
-        "import sigstore_offline.cli.verify_offline\n"
+        "import cryptography, sigstore_offline\n"
         "from sigstore_offline.cli.verify_offline import main\n"
-        "new = {m.split('.')[0] for m in set(sys.modules) - before}\n"
-        "stdlib = set(sys.stdlib_module_names) if hasattr(sys, 'stdlib_module_names') else set()\n"
-        "print(','.join(sorted(n for n in new if n not in stdlib and n not in ('sigstore_offline', 'cryptography', '_cffi_backend'))))\n"
+        "allowed = [os.path.dirname(cryptography.__file__), os.path.dirname(sigstore_offline.__file__),\n"
+        "           sysconfig.get_paths()['stdlib'], sysconfig.get_paths()['platstdlib']]\n"
+        "bad = []\n"
+        "for name in sorted(set(sys.modules) - before):\n"
+        "    path = getattr(sys.modules[name], '__file__', None)\n"
+        "    if path is None or name == '_cffi_backend':\n"
+        "        continue\n"
+        "    real = os.path.realpath(path)\n"
+        "    if not any(real.startswith(os.path.realpath(a) + os.sep) for a in allowed):\n"
+        "        bad.append(f'{name}={path}')\n"
+        "print(' '.join(bad))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == ""
+    assert result.stdout.strip() == "", f"unexpected modules on the verify path: {result.stdout}"
 
 
 def test_verification_opens_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,7 +83,7 @@ def test_real_cpython_bundle_verifies_with_no_network_and_no_home(tmp_path: "os.
     )
     digest = digest_line.split('"digest": "')[1].split('"')[0]
     env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
-    env["PYTHONPATH"] = str(REPO / "src")
+    env["PYTHONPATH"] = package_path()
     command = [
         "unshare", "-n", "--", sys.executable, "-m", "sigstore_offline", "--bundle", str(bundle),
         "--cert-identity", "hugo@python.org", "--cert-oidc-issuer", "https://github.com/login/oauth", digest,
@@ -88,3 +98,16 @@ def test_real_cpython_bundle_verifies_with_no_network_and_no_home(tmp_path: "os.
         capture_output=True, text=True,
     )
     assert probe.returncode != 0
+
+
+def test_lane_uses_what_it_should() -> None:
+    """The Debian 12 lane runs the installed package on apt's cryptography 38.0.4."""
+    import cryptography
+    import sigstore_offline
+
+    if os.environ.get("SIGSTORE_OFFLINE_LANE") != "debian12":
+        pytest.skip("only meaningful in the Debian 12 lane (tests/run-all.sh)")
+    assert cryptography.__version__ == "38.0.4"
+    assert "site-packages" in sigstore_offline.__file__
+    with pytest.raises(ImportError):
+        import sigstore  # noqa: F401 -- the oracle must not be on the product's path

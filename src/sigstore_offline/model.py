@@ -15,6 +15,7 @@ import dataclasses
 from typing import Any, Mapping, Optional, Tuple, Union
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from . import _encoding as enc
 from .errors import InputError
@@ -104,9 +105,14 @@ def _certificate(value: Any, what: str) -> x509.Certificate:
     if not der:
         raise ValueError(f"{what}.rawBytes: empty")
     try:
-        return x509.load_der_x509_certificate(der)
+        cert = x509.load_der_x509_certificate(der)
     except ValueError as exc:
         raise ValueError(f"{what}: not a DER X.509 certificate ({exc})") from None
+    try:
+        cert.public_key()
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise ValueError(f"{what}: unsupported or malformed public key ({exc})") from None
+    return cert
 
 
 def _proof(value: Any, what: str) -> InclusionProof:

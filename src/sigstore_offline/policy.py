@@ -15,6 +15,7 @@ from typing import List, Optional, Pattern, Tuple
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
+from . import _der
 from .errors import VerificationError
 
 STEP = "identity"
@@ -33,23 +34,6 @@ class CertificateIdentity:
     @property
     def san(self) -> str:
         return self.sans[0] if self.sans else ""
-
-
-def read_utf8_string(der: bytes) -> str:
-    """Decode one DER UTF8String (tag 12) with nothing after it."""
-    # TODO(slice 2): use the shared DER reader once it lands.
-    if len(der) < 2 or der[0] != 0x0C:
-        raise ValueError("not a UTF8String")
-    length, offset = der[1], 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 3 or len(der) < 2 + count:
-            raise ValueError("bad UTF8String length")
-        length = int.from_bytes(der[2 : 2 + count], "big")
-        offset += count
-    if offset + length != len(der):
-        raise ValueError("UTF8String length does not match")
-    return der[offset:].decode("utf-8")
 
 
 def _raw_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[bytes]:
@@ -72,7 +56,7 @@ def summarise(cert: x509.Certificate) -> CertificateIdentity:
         for other in names.get_values_for_type(x509.OtherName):
             if other.type_id == OTHERNAME_SAN:
                 try:
-                    sans.append(read_utf8_string(other.value))
+                    sans.append(_der.utf8_string(_der.parse(other.value)))
                 except ValueError:
                     raise VerificationError("certificate has a malformed otherName SAN", step=STEP) from None
     legacy = _raw_extension(cert, OIDC_ISSUER_LEGACY)
@@ -82,7 +66,7 @@ def summarise(cert: x509.Certificate) -> CertificateIdentity:
         if legacy is not None:
             issuer_legacy = legacy.decode("utf-8")
         if modern is not None:
-            issuer_modern = read_utf8_string(modern)
+            issuer_modern = _der.utf8_string(_der.parse(modern))
     except ValueError:
         raise VerificationError("certificate has a malformed OIDC issuer extension", step=STEP) from None
     if issuer_legacy is not None and issuer_modern is not None and issuer_legacy != issuer_modern:

@@ -61,11 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bundle", metavar="FILE",
                         help="the Sigstore bundle (default: ARTIFACT.sigstore, then ARTIFACT.sigstore.json)")
     who = parser.add_mutually_exclusive_group()
-    who.add_argument("--cert-identity", metavar="ID", help="the signer's exact identity (SAN: e-mail or URI)")
-    who.add_argument("--cert-identity-regexp", metavar="RE", help="a regular expression the whole SAN must match")
+    who.add_argument("--cert-identity", "--certificate-identity", metavar="ID",
+                     help="the signer's exact identity (SAN: e-mail or URI)")
+    who.add_argument("--cert-identity-regexp", "--certificate-identity-regexp", metavar="RE",
+                     help="a regular expression the whole SAN must match")
     issuer = parser.add_mutually_exclusive_group()
-    issuer.add_argument("--cert-oidc-issuer", metavar="URL", help="the exact OIDC issuer of the signer's identity")
-    issuer.add_argument("--cert-oidc-issuer-regexp", metavar="RE", help="a regular expression the whole issuer must match")
+    issuer.add_argument("--cert-oidc-issuer", "--certificate-oidc-issuer", metavar="URL",
+                        help="the exact OIDC issuer of the signer's identity")
+    issuer.add_argument("--cert-oidc-issuer-regexp", "--certificate-oidc-issuer-regexp", metavar="RE",
+                        help="a regular expression the whole issuer must match")
     parser.add_argument("--key", metavar="PEM", help="a PEM public key, for bundles signed with a managed key")
     roots = parser.add_mutually_exclusive_group()
     roots.add_argument("--trust-root", metavar="FILE_OR_DIR",
@@ -74,8 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
     roots.add_argument("--staging", action="store_true", help="use the shipped Sigstore staging trust root")
     parser.add_argument("--json", action="store_true", help="print one JSON object per artifact on standard output")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success; failures still go to stderr")
+    parser.add_argument("--offline", action="store_true",
+                        help="accepted for sigstore-python compatibility; verify-offline is always offline")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
+
+
+def _compat(argv: Sequence[str]) -> List[str]:
+    """Accept sigstore-python's spelling, ``verify identity [--offline] ...``, so that an existing
+    recipe switches by changing only the command name."""
+    args = list(argv)
+    if args[:2] == ["verify", "identity"]:
+        return args[2:]
+    if args[:1] == ["verify"] and args[1:2] and not args[1].startswith("-") and not os.path.exists(args[1]):
+        raise UsageError(f"'verify {args[1]}' is not supported; use 'verify identity' or plain options")
+    return args
 
 
 def _policy(args: argparse.Namespace) -> Optional[Identity]:
@@ -222,7 +239,7 @@ def _report_failure(target: str, exc: SigstoreOfflineError, args: argparse.Names
 def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     args = None
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(_compat(sys.argv[1:] if argv is None else argv))
         if args.bundle is not None and len(args.artifacts) > 1:
             raise UsageError("--bundle applies to one artifact; give one artifact per run, or omit --bundle")
         policy = _policy(args)

@@ -90,7 +90,11 @@ def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     if cert.signature_algorithm_oid.dotted_string == "1.2.840.113549.1.1.10":
         return False  # RSASSA-PSS: no Sigstore CA uses it; refuse rather than guess parameters
-    return verify_signature(issuer.public_key(), cert.signature, cert.tbs_certificate_bytes, hash_algorithm)
+    try:
+        public_key = issuer.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return False
+    return verify_signature(public_key, cert.signature, cert.tbs_certificate_bytes, hash_algorithm)
 
 
 def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[Any]:

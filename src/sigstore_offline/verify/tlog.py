@@ -17,6 +17,7 @@ import json
 from typing import Any, List, Mapping, Optional, Tuple
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
@@ -76,7 +77,7 @@ class _Signer:
             return self.certificate is not None and cert == self.certificate
         try:
             key = load_pem_public_key(pem)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, UnsupportedAlgorithm):
             return False
         return self.certificate is None and self.spki == key.public_bytes(
             Encoding.DER, PublicFormat.SubjectPublicKeyInfo

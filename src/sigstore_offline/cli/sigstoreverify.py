@@ -1,0 +1,257 @@
+"""``sigstoreverify``: a gpgverify-compatible front end for RPM's ``%sigstoreverify`` and dh_sigstore_verify.
+
+Fedora's ``gpgverify`` takes ``--keyring=FILE --signature=FILE --data=FILE`` and exits 0 (good),
+1 (bad signature) or 2 (usage). This command takes the same three options, where:
+
+* ``--keyring`` is a *signers file* (sigstore-signers(5)): the identities that may sign, one
+  ``IDENTITY ISSUER`` pair per line -- the analogue of "a keyring with all the trusted keys and
+  no others";
+* ``--signature`` is the Sigstore bundle (``Python-3.14.0.tar.xz.sigstore``);
+* ``--data`` is the signed file.
+
+The artifact passes if the bundle verifies (every step of the pipeline, against the installed
+trust-root snapshot) *and* its signing certificate names one of the listed pairs exactly. The
+pair is chosen by the certificate's subject alternative names and OIDC issuer, and the pipeline
+then checks that very pair as its identity policy (step 6), so nothing is trusted that the
+pipeline did not check. Every message starts with ``sigstoreverify:``.
+
+Exit status: 0 verified, 1 not verified (including a missing or malformed bundle or data file,
+an unusable trust root, or an internal error -- each said so in the message), 2 usage error
+(including a missing or malformed signers file: that is the packager's mistake, like a bad
+``--keyring``). ``$HOME`` is never read; there is no networking code on this path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import pathlib
+import re
+import sys
+from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
+
+from .. import __version__
+from .._encoding import utc
+from ..errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    InputError,
+    SigstoreOfflineError,
+    TrustRootError,
+    UsageError,
+    VerificationError,
+)
+from ..limits import MAX_BUNDLE_BYTES
+from ..model import parse_bundle
+from ..policy import Identity, summarise
+from ..trust import store
+from ..trust.trusted_root import TrustedRoot
+from ..verify.pipeline import Artifact, Verified, verify
+from .verify_offline import hash_file
+
+PROG = "sigstoreverify"
+MAX_SIGNERS_BYTES = 64 * 1024
+MAX_SIGNERS = 256
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+_ISSUER = re.compile(r"https://\S+")
+
+
+@dataclasses.dataclass(frozen=True)
+class Signer:
+    """One allowed signer: an exact identity (SAN) and an exact OIDC issuer."""
+
+    identity: str
+    issuer: str
+    line: int
+
+    def policy(self) -> Identity:
+        return Identity(san=self.identity, issuer=self.issuer)
+
+
+def parse_signers(text: str, *, source: str) -> Tuple[Signer, ...]:
+    """Parse a signers file (sigstore-signers(5)); raise :class:`UsageError` naming file and line.
+
+    Format: UTF-8 text; blank lines and lines whose first non-blank character is ``#`` are
+    ignored; every other line is exactly ``IDENTITY ISSUER`` separated by blanks, where IDENTITY
+    is an e-mail address or a URI matched exactly against the certificate's subject alternative
+    names, and ISSUER is an ``https://`` URL matched exactly against its OIDC issuer. No regular
+    expressions, no trailing comments, no duplicates; at least one pair.
+    """
+    signers: List[Signer] = []
+    seen: Dict[Tuple[str, str], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{source}:{number}"
+        fields = line.split()
+        if len(fields) != 2:
+            raise UsageError(
+                f"{where}: expected 'IDENTITY ISSUER' (two fields), found {len(fields)} field(s)"
+                + (" -- comments must be on lines of their own" if "#" in line else "")
+            )
+        identity, issuer = fields
+        if identity.startswith("regexp:") or issuer.startswith("regexp:"):
+            raise UsageError(f"{where}: regular expressions are not supported; list each identity on its own line")
+        if not (_EMAIL.fullmatch(identity) or _URI.fullmatch(identity)):
+            raise UsageError(f"{where}: identity {identity!r} is neither an e-mail address nor a URI")
+        if not _ISSUER.fullmatch(issuer):
+            raise UsageError(f"{where}: OIDC issuer {issuer!r} is not an https:// URL")
+        if (identity, issuer) in seen:
+            raise UsageError(f"{where}: duplicate of line {seen[(identity, issuer)]}")
+        seen[(identity, issuer)] = number
+        signers.append(Signer(identity, issuer, number))
+        if len(signers) > MAX_SIGNERS:
+            raise UsageError(f"{source}: more than {MAX_SIGNERS} signers")
+    if not signers:
+        raise UsageError(f"{source}: lists no signer (expected lines of 'IDENTITY ISSUER')")
+    return tuple(signers)
+
+
+def read_signers(path: str) -> Tuple[Signer, ...]:
+    try:
+        data = store.read_limited(pathlib.Path(path), MAX_SIGNERS_BYTES)
+    except FileNotFoundError:
+        raise UsageError(f"signers file {path} does not exist") from None
+    except ValueError:
+        raise UsageError(f"signers file {path} is larger than {MAX_SIGNERS_BYTES} bytes") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read signers file {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"signers file {path} is not UTF-8 text") from None
+    return parse_signers(text, source=path)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+class _Once(argparse.Action):
+    """Store a value; giving the option twice is a usage error (gpgverify takes each once)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: Optional[str] = None) -> None:
+        if getattr(namespace, self.dest) is not None:
+            raise UsageError(f"{option_string} given twice")
+        setattr(namespace, self.dest, values)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        allow_abbrev=False,
+        description="Verify a file against its Sigstore bundle and a signers file, offline, with the"
+        " options of Fedora's gpgverify. Options take their value as --option=VALUE or --option VALUE.",
+        epilog="Exit status: 0 verified, 1 not verified (bad signature, wrong signer, missing or malformed"
+        " bundle or data, unusable trust root), 2 usage error (including a malformed signers file)."
+        " See sigstoreverify(7) and sigstore-signers(5).",
+    )
+    parser.add_argument("--keyring", metavar="SIGNERS_FILE", action=_Once,
+                        help="the signers file: allowed 'IDENTITY ISSUER' pairs, one per line")
+    parser.add_argument("--signature", metavar="BUNDLE", action=_Once, help="the Sigstore bundle (FILE.sigstore)")
+    parser.add_argument("--data", metavar="FILE", action=_Once, help="the signed file")
+    parser.add_argument("--trust-root", metavar="FILE_OR_DIR", action=_Once,
+                        help="a trusted_root.json or snapshot directory (default: the installed production snapshot)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    parser.add_argument("--version", action="version", version=f"%(prog)s (sigstore-offline) {__version__}")
+    return parser
+
+
+def _trusted_root(path: Optional[str]) -> TrustedRoot:
+    if path is not None:
+        return store.load(pathlib.Path(path))
+    return store.shipped(store.PRODUCTION)
+
+
+def _choose(found_sans: Sequence[str], found_issuer: Optional[str], signers: Sequence[Signer],
+            signers_path: str) -> Signer:
+    for signer in signers:
+        if signer.identity in found_sans and signer.issuer == found_issuer:
+            return signer
+    who = ", ".join(found_sans) or "(no identity)"
+    raise VerificationError(
+        f"signed by {who} ({found_issuer or 'no OIDC issuer'}), which is not one of the"
+        f" {len(signers)} signer(s) listed in {signers_path}",
+        step="identity",
+    )
+
+
+def check(*, signers_path: str, bundle_path: str, data_path: str, root: TrustedRoot,
+          signers: Sequence[Signer]) -> Verified:
+    """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``."""
+    digest, _ = hash_file(pathlib.Path(data_path))
+    try:
+        raw = store.read_limited(pathlib.Path(bundle_path), MAX_BUNDLE_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"bundle {bundle_path} does not exist", step="bundle") from None
+    except ValueError:
+        raise InputError(f"bundle {bundle_path} is larger than {MAX_BUNDLE_BYTES} bytes", step="bundle") from None
+    except OSError as exc:
+        raise InputError(f"cannot read bundle {bundle_path}: {exc.strerror or exc}", step="bundle") from None
+    bundle = parse_bundle(raw, source=bundle_path)
+    if bundle.certificate is None:
+        raise VerificationError(
+            f"bundle {bundle_path} is signed with a managed key, not a Sigstore identity; a signers file"
+            " lists identities only (use verify-offline --key for managed keys)",
+            step="identity",
+        )
+    found = summarise(bundle.certificate)
+    signer = _choose(found.sans, found.issuer, signers, signers_path)
+    return verify(bundle, artifact=Artifact(data_path, digest), trusted_root=root, policy=signer.policy())
+
+
+def _describe_failure(exc: SigstoreOfflineError) -> str:
+    if isinstance(exc, VerificationError):
+        return str(exc)
+    if isinstance(exc, InputError):
+        return f"cannot be verified: {exc}"
+    if isinstance(exc, TrustRootError):
+        return f"cannot be verified, the trust root is unusable: {exc}"
+    return str(exc)
+
+
+def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+        missing = [f"--{name}" for name in ("keyring", "signature", "data") if getattr(args, name) is None]
+        if missing:
+            raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE --signature=BUNDLE --data=FILE")
+        signers = read_signers(args.keyring)
+    except UsageError as exc:
+        err.write(f"{PROG}: error: {exc.message}\n")
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help / --version
+        return int(exc.code or 0)
+    data = args.data
+    try:
+        root = _trusted_root(args.trust_root)
+        result = check(signers_path=args.keyring, bundle_path=args.signature, data_path=data, root=root,
+                       signers=signers)
+    except UsageError as exc:
+        err.write(f"{PROG}: error: {exc.message}\n")
+        return EXIT_USAGE
+    except SigstoreOfflineError as exc:
+        err.write(f"{PROG}: FAIL: {data}: {_describe_failure(exc)}\n")
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
+        err.write(f"{PROG}: FAIL: {data}: internal error ({type(exc).__name__}: {exc}); this is a bug in"
+                  " sigstore-offline, please report it\n")
+        return EXIT_FAILED
+    if not args.quiet:
+        host = result.log_url.split("://", 1)[-1]
+        out.write(f"{PROG}: OK: {data} signed by {result.identity} ({result.issuer}), {host} #{result.log_index},"
+                  f" {utc(result.signed_at)}\n")
+    return EXIT_OK
+
+
+def entry() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,390 @@
+"""Step 3 (verified times): RFC 3161 time-stamp tokens against the trusted timestamp authorities.
+
+Implements, with :mod:`sigstore_offline._der`:
+
+* RFC 3161 section 2.4.2: ``TimeStampResp`` (the shape Sigstore bundles carry in
+  ``signedTimestamp``; sigstore-go and sigstore-python accept nothing else), ``PKIStatusInfo``
+  (granted only, as both clients require), ``TSTInfo`` (version 1, ``messageImprint`` = H(signature) with
+  SHA-256/384/512, ``genTime``); section 2.3: the TSA certificate's critical, sole
+  id-kp-timeStamping EKU.
+* RFC 5652 sections 3, 5.1-5.4: ``ContentInfo``/``SignedData`` with eContentType id-ct-TSTInfo,
+  exactly one ``SignerInfo``, its ``sid``, signed attributes signed as a DER ``SET OF``;
+  sections 11.1/11.2: contentType and messageDigest attributes.
+* RFC 2634 section 5.4 / RFC 5035 section 3: ESS signingCertificate(V2), when present.
+
+The signer key is always the TSA leaf from the trusted root (``authority.chain[0]``);
+certificates embedded in the token are never trusted: each must be byte-identical to one of the
+authority's trusted certificates (so no unsigned byte of a token can change without failing),
+and CRLs are refused. Grammar errors are :class:`InputError`,
+everything that parses but must not be trusted is :class:`VerificationError` (step "timestamp").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtensionOID
+
+from .. import _der as der
+from .._encoding import utc
+from ..errors import InputError, VerificationError
+from ..trust.trusted_root import Authority
+from .certchain import TIME_STAMPING, verify_chain, verify_signature
+
+STEP = "timestamp"
+SIGNED_DATA = "1.2.840.113549.1.7.2"
+TST_INFO = "1.2.840.113549.1.9.16.1.4"
+ATTR_CONTENT_TYPE = "1.2.840.113549.1.9.3"
+ATTR_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
+ATTR_SIGNING_CERTIFICATE = "1.2.840.113549.1.9.16.2.12"
+ATTR_SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
+_HASHES = {
+    "2.16.840.1.101.3.4.2.1": "sha256",
+    "2.16.840.1.101.3.4.2.2": "sha384",
+    "2.16.840.1.101.3.4.2.3": "sha512",
+}
+_HASH_CLASSES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+# signatureAlgorithm -> (key kind, hash name; None = the SignerInfo digestAlgorithm; "" = no hash)
+_SIGNATURES: Dict[str, Tuple[type, Optional[str]]] = {
+    "1.2.840.10045.4.3.2": (ec.EllipticCurvePublicKey, "sha256"),
+    "1.2.840.10045.4.3.3": (ec.EllipticCurvePublicKey, "sha384"),
+    "1.2.840.10045.4.3.4": (ec.EllipticCurvePublicKey, "sha512"),
+    "1.2.840.10045.2.1": (ec.EllipticCurvePublicKey, None),
+    "1.2.840.113549.1.1.11": (rsa.RSAPublicKey, "sha256"),
+    "1.2.840.113549.1.1.12": (rsa.RSAPublicKey, "sha384"),
+    "1.2.840.113549.1.1.13": (rsa.RSAPublicKey, "sha512"),
+    "1.2.840.113549.1.1.1": (rsa.RSAPublicKey, None),
+    "1.3.101.112": (ed25519.Ed25519PublicKey, ""),
+}
+_STATUS = {1: "grantedWithMods", 2: "rejection", 3: "waiting", 4: "revocationWarning", 5: "revocationNotification"}
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifiedTimestamp:
+    time: datetime.datetime  # genTime, timezone-aware UTC
+    authority: Authority
+
+
+@dataclasses.dataclass(frozen=True)
+class _CertId:
+    """An ESS certificate identifier: H(certificate) and optionally issuer names and serial."""
+
+    hash_name: str
+    cert_hash: bytes
+    issuers: Tuple[bytes, ...]  # directoryName entries of issuerSerial, if present
+    serial: Optional[int]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Token:
+    gen_time: datetime.datetime
+    signed_attrs: bytes  # DER SET OF Attribute, as signed (tag 0x31)
+    signature: bytes
+    key_kind: type
+    signature_hash: Optional[str]
+    sid: Tuple[Any, ...]  # ("issuer-serial", issuer DER, serial) or ("ski", key identifier)
+    cert_ids: Tuple[_CertId, ...]
+    embedded: Tuple[bytes, ...]  # DER of the certificates the token carries
+
+
+def _fail(message: str) -> VerificationError:
+    return VerificationError(message, step=STEP)
+
+
+def _algorithm(element: der.Element, what: str) -> str:
+    """AlgorithmIdentifier: the OID; parameters absent or NULL for the digests we use."""
+    fields = der.Cursor(element, what)
+    algorithm = der.oid(fields.take(der.OID, "algorithm"))
+    parameters = fields.maybe(der.NULL)
+    if parameters is not None:
+        der.null(parameters)
+    fields.done()
+    return algorithm
+
+
+def _digest(element: der.Element, what: str) -> str:
+    algorithm = _algorithm(element, what)
+    if algorithm not in _HASHES:
+        raise _fail(f"{what}: unsupported hash algorithm {algorithm}, expected SHA-256, SHA-384 or SHA-512")
+    return _HASHES[algorithm]
+
+
+def _single(values: List[der.Element], name: str) -> der.Element:
+    if len(values) != 1:
+        raise _fail(f"signed attribute {name} has {len(values)} values, expected exactly one")
+    return values[0]
+
+
+def _cert_ids(value: der.Element, v2: bool) -> Tuple[_CertId, ...]:
+    """SigningCertificate(V2) ::= SEQUENCE { certs SEQUENCE OF ESSCertID(v2), policies OPTIONAL }."""
+    name = "SigningCertificateV2" if v2 else "SigningCertificate"
+    fields = der.Cursor(value, name)
+    certs = fields.take(der.SEQUENCE, "certs")
+    fields.maybe(der.SEQUENCE)
+    fields.done()
+    result = []
+    for item in certs.children():
+        cert_id = der.Cursor(item, "ESSCertID")
+        hash_name = "sha1"
+        if v2:
+            algorithm = cert_id.maybe(der.SEQUENCE)
+            hash_name = "sha256" if algorithm is None else _digest(algorithm, "ESSCertIDv2.hashAlgorithm")
+        cert_hash = der.octet_string(cert_id.take(der.OCTET_STRING, "certHash"))
+        issuer_serial = cert_id.maybe(der.SEQUENCE)
+        cert_id.done()
+        issuers: Tuple[bytes, ...] = ()
+        serial = None
+        if issuer_serial is not None:
+            parts = der.Cursor(issuer_serial, "IssuerSerial")
+            names = parts.take(der.SEQUENCE, "issuer").children()
+            serial = der.integer(parts.take(der.INTEGER, "serialNumber"))
+            parts.done()
+            issuers = tuple(_directory_name(n) for n in names if n.tag == der.context(4))
+        result.append(_CertId(hash_name, cert_hash, issuers, serial))
+    if not result:
+        raise der.DERError(f"{name}: no certificate identifiers")
+    return tuple(result)
+
+
+def _directory_name(element: der.Element) -> bytes:
+    (name,) = _exactly_one(element, "GeneralName.directoryName")
+    return name.expect(der.SEQUENCE, "directoryName").raw
+
+
+def _parse(token: bytes, signature: bytes) -> _Token:
+    response = der.Cursor(der.parse(token, what="TimeStampResp"), "TimeStampResp")
+    status_info = der.Cursor(response.take(der.SEQUENCE, "status"), "PKIStatusInfo")
+    status = der.integer(status_info.take(der.INTEGER, "status"), "PKIStatusInfo.status")
+    status_info.maybe(der.SEQUENCE)  # statusString
+    status_info.maybe(der.BIT_STRING)  # failInfo
+    status_info.done()
+    if status != 0:
+        raise _fail(f"the TSA response status is {_STATUS.get(status, status)}, expected granted (0)")
+    content_info = der.Cursor(response.take(der.SEQUENCE, "timeStampToken"), "ContentInfo")
+    response.done()
+    content_type = der.oid(content_info.take(der.OID, "contentType"))
+    if content_type != SIGNED_DATA:
+        raise _fail(f"the token's content type is {content_type}, expected CMS SignedData ({SIGNED_DATA})")
+    wrapper = content_info.take(der.context(0), "content")
+    content_info.done()
+    (signed_data_element,) = _exactly_one(wrapper, "ContentInfo.content")
+    signed_data = der.Cursor(signed_data_element, "SignedData")
+    version = der.integer(signed_data.take(der.INTEGER, "version"))
+    if version != 3:
+        raise _fail(f"SignedData version is {version}, expected 3 (RFC 5652 section 5.1)")
+    digest_set = signed_data.take(der.SET, "digestAlgorithms")
+    listed_digests = [_algorithm(item, "SignedData.digestAlgorithms") for item in digest_set.children()]
+    encap = der.Cursor(signed_data.take(der.SEQUENCE, "encapContentInfo"), "EncapsulatedContentInfo")
+    e_content_type = der.oid(encap.take(der.OID, "eContentType"))
+    if e_content_type != TST_INFO:
+        raise _fail(f"the signed content type is {e_content_type}, expected id-ct-TSTInfo ({TST_INFO})")
+    (e_content_element,) = _exactly_one(encap.take(der.context(0), "eContent"), "eContent")
+    encap.done()
+    e_content = der.octet_string(e_content_element, "eContent")
+    certificates = signed_data.maybe(der.context(0))  # never trusted; compared with the trusted chain
+    embedded = tuple(c.expect(der.SEQUENCE, "certificate").raw for c in certificates.children()) if certificates else ()
+    if signed_data.maybe(der.context(1)) is not None:
+        raise _fail("the token carries CRLs (RFC 5652 crls), which a Sigstore timestamp never does")
+    signer_infos = signed_data.take(der.SET, "signerInfos").children()
+    signed_data.done()
+
+    # TSTInfo (RFC 3161 section 2.4.2).
+    tst_info = der.Cursor(der.parse(e_content, what="TSTInfo"), "TSTInfo")
+    tst_version = der.integer(tst_info.take(der.INTEGER, "version"))
+    der.oid(tst_info.take(der.OID, "policy"))
+    imprint = der.Cursor(tst_info.take(der.SEQUENCE, "messageImprint"), "MessageImprint")
+    imprint_algorithm = imprint.take(der.SEQUENCE, "hashAlgorithm")
+    hashed_message = der.octet_string(imprint.take(der.OCTET_STRING, "hashedMessage"))
+    imprint.done()
+    der.integer(tst_info.take(der.INTEGER, "serialNumber"))
+    gen_time = der.generalized_time(tst_info.take(der.GENERALIZED_TIME, "genTime"), "TSTInfo.genTime")
+    tst_info.maybe(der.SEQUENCE)  # accuracy
+    ordering = tst_info.maybe(der.BOOLEAN)
+    if ordering is not None:
+        der.boolean(ordering)
+    nonce = tst_info.maybe(der.INTEGER)
+    if nonce is not None:
+        der.integer(nonce)
+    tst_info.maybe(der.context(0))  # tsa GeneralName
+    tst_info.maybe(der.context(1))  # extensions
+    tst_info.done()
+
+    # SignerInfo (RFC 5652 section 5.3).
+    if len(signer_infos) != 1:
+        raise _fail(f"the token has {len(signer_infos)} SignerInfos, expected exactly one")
+    signer = der.Cursor(signer_infos[0], "SignerInfo")
+    signer_version = der.integer(signer.take(der.INTEGER, "version"))
+    issuer_serial = signer.maybe(der.SEQUENCE)
+    sid: Tuple[Any, ...]
+    if issuer_serial is not None:
+        parts = der.Cursor(issuer_serial, "IssuerAndSerialNumber")
+        issuer = parts.take(der.SEQUENCE, "issuer").raw
+        sid = ("issuer-serial", issuer, der.integer(parts.take(der.INTEGER, "serialNumber")))
+        parts.done()
+        expected_version = 1
+    else:
+        sid = ("ski", signer.take(der.context(0, constructed=False), "sid").content)
+        expected_version = 3
+    if signer_version != expected_version:
+        raise _fail(f"SignerInfo version is {signer_version}, expected {expected_version} for its sid (RFC 5652 5.3)")
+    digest_element = signer.take(der.SEQUENCE, "digestAlgorithm")
+    attrs_element = signer.maybe(der.context(0))
+    signature_algorithm = _algorithm(signer.take(der.SEQUENCE, "signatureAlgorithm"), "SignerInfo.signatureAlgorithm")
+    signature_value = der.octet_string(signer.take(der.OCTET_STRING, "signature"))
+    signer.maybe(der.context(1))  # unsignedAttrs
+    signer.done()
+
+    # Checks on the signed content, before any authority is tried.
+    if tst_version != 1:
+        raise _fail(f"TSTInfo version is {tst_version}, expected 1")
+    digest_name = _digest(digest_element, "SignerInfo.digestAlgorithm")
+    if _algorithm(digest_element, "SignerInfo.digestAlgorithm") not in listed_digests:
+        raise _fail(f"SignedData.digestAlgorithms does not list the signer's digest algorithm {digest_name}")
+    imprint_hash = _digest(imprint_algorithm, "messageImprint.hashAlgorithm")
+    expected_imprint = hashlib.new(imprint_hash, signature).digest()
+    if hashed_message != expected_imprint:
+        raise _fail(
+            f"the message imprint is {hashed_message.hex()[:16]}…, expected {imprint_hash} of the bundle signature"
+            f" {expected_imprint.hex()[:16]}… (the timestamp is for another signature)"
+        )
+    if attrs_element is None:
+        raise _fail("the SignerInfo has no signed attributes (RFC 3161 requires them)")
+    attributes: Dict[str, List[der.Element]] = {}
+    for attribute in attrs_element.children():
+        fields = der.Cursor(attribute, "Attribute")
+        attr_type = der.oid(fields.take(der.OID, "attrType"))
+        values = fields.take(der.SET, "attrValues").children()
+        fields.done()
+        if attr_type in attributes:
+            raise _fail(f"signed attribute {attr_type} appears twice")
+        if not values:
+            raise der.DERError(f"signed attribute {attr_type} has no values")
+        attributes[attr_type] = values
+    if ATTR_CONTENT_TYPE not in attributes:
+        raise _fail("the signed attributes lack contentType")
+    attr_content_type = der.oid(_single(attributes[ATTR_CONTENT_TYPE], "contentType"), "contentType attribute")
+    if attr_content_type != TST_INFO:
+        raise _fail(f"the contentType attribute is {attr_content_type}, expected id-ct-TSTInfo ({TST_INFO})")
+    if ATTR_MESSAGE_DIGEST not in attributes:
+        raise _fail("the signed attributes lack messageDigest")
+    message_digest = der.octet_string(_single(attributes[ATTR_MESSAGE_DIGEST], "messageDigest"), "messageDigest")
+    if message_digest != hashlib.new(digest_name, e_content).digest():
+        raise _fail(f"the messageDigest attribute does not match the {digest_name} of the TSTInfo")
+    cert_ids: Tuple[_CertId, ...] = ()
+    for attr_oid, v2 in ((ATTR_SIGNING_CERTIFICATE, False), (ATTR_SIGNING_CERTIFICATE_V2, True)):
+        if attr_oid in attributes:
+            cert_ids += (_cert_ids(_single(attributes[attr_oid], "signingCertificate"), v2)[0],)
+    if signature_algorithm not in _SIGNATURES:
+        raise _fail(f"unsupported signature algorithm {signature_algorithm}")
+    key_kind, signature_hash = _SIGNATURES[signature_algorithm]
+    if signature_hash is None:
+        signature_hash = digest_name
+    signed_attrs = bytes([der.SET]) + attrs_element.raw[1:]  # RFC 5652 5.4: signed as SET OF, not [0]
+    return _Token(gen_time, signed_attrs, signature_value, key_kind, signature_hash, sid, cert_ids, embedded)
+
+
+def _exactly_one(element: der.Element, what: str) -> List[der.Element]:
+    items = element.children()
+    if len(items) != 1:
+        raise der.DERError(f"{what}: expected one element inside, found {len(items)}")
+    return items
+
+
+def _issuer_der(cert: x509.Certificate) -> bytes:
+    """The issuer Name exactly as encoded in the certificate (TBSCertificate field 4)."""
+    try:
+        tbs = der.Cursor(der.parse(cert.tbs_certificate_bytes), "TBSCertificate")
+        tbs.maybe(der.context(0))
+        tbs.take(der.INTEGER, "serialNumber")
+        tbs.take(der.SEQUENCE, "signature")
+        return tbs.take(der.SEQUENCE, "issuer").raw
+    except der.DERError:
+        return cert.issuer.public_bytes()
+
+
+def _key_identifier(cert: x509.Certificate) -> bytes:
+    try:
+        return bytes(cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest)
+    except x509.ExtensionNotFound:
+        return bytes(x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest)
+
+
+def _check_authority(token: _Token, authority: Authority) -> Tuple[int, str]:
+    """(stage reached, problem); stage 7 and no problem means verified."""
+    try:
+        return _check_certificate(token, authority)
+    except (ValueError, UnsupportedAlgorithm) as exc:  # an unusable certificate in the trusted root
+        return 1, f"its certificate cannot be used ({exc})"
+
+
+def _check_certificate(token: _Token, authority: Authority) -> Tuple[int, str]:
+    """The checks in order; a trusted-root entry with one certificate fails in ``verify_chain``."""
+    leaf = authority.chain[0]
+    key = leaf.public_key()
+    if not isinstance(key, token.key_kind):
+        return 1, "its key type does not match the signature algorithm"
+    hash_class = _HASH_CLASSES[token.signature_hash]() if token.signature_hash else None
+    if not verify_signature(key, token.signature, token.signed_attrs, hash_class):
+        return 1, "the signature does not verify with its key"
+    issuer = _issuer_der(leaf)
+    if token.sid[0] == "issuer-serial":
+        if token.sid[1] != issuer or token.sid[2] != leaf.serial_number:
+            return 2, f"the SignerInfo names another certificate (serial {token.sid[2]:x}, not {leaf.serial_number:x})"
+    elif token.sid[1] != _key_identifier(leaf):
+        return 2, f"the SignerInfo names key identifier {token.sid[1].hex()}, not {_key_identifier(leaf).hex()}"
+    for cert_id in token.cert_ids:
+        leaf_der = leaf.public_bytes(Encoding.DER)
+        if cert_id.cert_hash != hashlib.new(cert_id.hash_name, leaf_der).digest():
+            return 3, "the ESS signingCertificate attribute names another certificate (hash mismatch)"
+        if cert_id.serial is not None and (cert_id.serial != leaf.serial_number or issuer not in cert_id.issuers):
+            return 3, "the ESS signingCertificate attribute names another issuer or serial number"
+    trusted = {cert.public_bytes(Encoding.DER) for cert in authority.chain}
+    if any(cert not in trusted for cert in token.embedded):
+        return 3, "the token embeds a certificate that is not in its trusted chain"
+    try:
+        eku = leaf.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE)
+    except (x509.ExtensionNotFound, ValueError):
+        eku = None
+    if eku is None or not eku.critical or list(eku.value) != [TIME_STAMPING]:
+        return 4, "its certificate's extended key usage is not a critical, sole id-kp-timeStamping (RFC 3161 2.3)"
+    try:
+        verify_chain(leaf, authority.chain[1:], token.gen_time, purpose=TIME_STAMPING, step=STEP)
+    except VerificationError as exc:
+        return 5, f"its chain does not verify at genTime {utc(token.gen_time)}: {exc.message}"
+    if not authority.valid_for.contains(token.gen_time):
+        window = authority.valid_for.describe()
+        return 6, f"genTime {utc(token.gen_time)} is outside its validity window {window} in the trusted root"
+    return 7, ""
+
+
+def _name(authority: Authority) -> str:
+    return authority.uri or authority.subject or authority.chain[0].subject.rfc4514_string()
+
+
+def verify_timestamp(token: bytes, *, signature: bytes, authorities: Sequence[Authority]) -> VerifiedTimestamp:
+    """Verify an RFC 3161 ``TimeStampResp`` over ``signature``; return genTime and the TSA that signed it."""
+    try:
+        parsed = _parse(token, signature)
+    except der.DERError as exc:
+        raise InputError(f"malformed RFC 3161 timestamp: {exc}", step=STEP) from None
+    best: Tuple[int, str] = (-1, "")
+    for authority in authorities:
+        stage, problem = _check_authority(parsed, authority)
+        if stage == 7:
+            return VerifiedTimestamp(parsed.gen_time, authority)
+        if stage > best[0]:
+            best = (stage, f"signed by {_name(authority)}, but {problem}")
+    if best[0] <= 1:
+        raise _fail(
+            f"no trusted timestamp authority signed this timestamp ({len(authorities)} in the trusted root,"
+            f" genTime {utc(parsed.gen_time)})"
+        )
+    raise _fail(best[1])

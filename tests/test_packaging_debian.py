@@ -1,0 +1,289 @@
+"""Debian: the tool's own packaging (packaging/debian/) and the dh_sigstore_verify addon, with the
+real ``dpkg-buildpackage``.
+
+1. The tool: the source tree (pyproject.toml, README.md, src/, trust-roots/, man/, docs/examples/)
+   is copied to a temporary ``sigstore-offline-0.1.0/`` with packaging/debian/ as ``debian/``,
+   and built with ``dpkg-buildpackage -b -us -uc`` inside ``unshare -n`` (pybuild, the pyproject
+   plugin, hatchling; its dh_auto_test verifies a real production bundle). The three .debs are
+   unpacked with ``dpkg-deb -x`` into a temporary root -- nothing is installed on the machine --
+   and that root's ``/usr/bin/verify-offline`` runs under ``/usr/bin/python3`` (Debian's, with
+   apt's python3-cryptography) on a real bundle, its module and trust root resolved inside the
+   unpacked root.
+2. A toy source package with ``Build-Depends: dh-sequence-sigstore-verify`` is built with
+   ``dpkg-buildpackage -b -d`` inside ``unshare -n``, ``dh`` finding the addon and the commands in
+   the unpacked root (PERL5LIB, PATH, PYTHONPATH). Its "orig tarball" carries the bytes of the
+   conformance suite's ``a.txt`` and its bundle is that file's real production bundle
+   (happy-path-v0.3, from ../shared): no real signed tarball with its bundle is available
+   offline, and ``dpkg-buildpackage -b`` never unpacks the orig tarball, while
+   dh_sigstore_verify only hashes it. It builds with the good file and fails with a tampered one
+   or a wrong signer.
+
+Missing Debian tools skip, unless SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import subprocess
+from typing import Dict, List, Optional
+
+import pytest
+
+from conftest import (
+    CONFORMANCE,
+    EXAMPLE_BUNDLE,
+    EXAMPLE_DIGEST,
+    EXAMPLE_IDENTITY,
+    GITHUB_ISSUER,
+    REPO,
+    need_shared,
+)
+
+REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
+SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+BEACON = (
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+)
+VERSION = "0.1.0"
+DIST = "usr/lib/python3/dist-packages"
+APT = "apt-get install dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-hatchling python3-cryptography"
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+def _need(tool: str, apt: str) -> None:
+    if shutil.which(tool, path=SYSTEM_PATH) is None:
+        _unavailable(f"{tool} is not installed ({apt})")
+
+
+def _no_network() -> List[str]:
+    _need("unshare", "apt-get install util-linux")
+    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        _unavailable(f"cannot make a network namespace ({' '.join(prefix)}): {probe.stderr.strip()}")
+    return prefix
+
+
+def _env(home: pathlib.Path, root: Optional[pathlib.Path] = None) -> Dict[str, str]:
+    """A clean build environment: the system PATH (no virtualenv or pyenv python3), no HOME."""
+    env = {"PATH": SYSTEM_PATH, "HOME": str(home / "no-such-home"), "LC_ALL": "C.UTF-8"}
+    if root is not None:
+        env["PATH"] = f"{root}/usr/bin:{SYSTEM_PATH}"
+        env["PERL5LIB"] = f"{root}/usr/share/perl5"
+        env["PYTHONPATH"] = f"{root}/{DIST}"
+    return env
+
+
+def _run(argv: List[str], cwd: pathlib.Path, env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*_no_network(), *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+class Built:
+    def __init__(self, out: pathlib.Path, root: pathlib.Path, log: str) -> None:
+        self.out = out
+        self.root = root
+        self.log = log
+
+    def deb(self, package: str) -> pathlib.Path:
+        return self.out / f"{package}_{VERSION}-1_all.deb"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Build the tool's .debs once, and unpack them into a temporary root."""
+    for tool in ("dpkg-buildpackage", "dpkg-checkbuilddeps", "dpkg-deb", "dh"):
+        _need(tool, APT)
+    _need("python3", "apt-get install python3")
+    out = tmp_path_factory.mktemp("deb")
+    tree = out / f"sigstore-offline-{VERSION}"
+    tree.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, tree / name)
+    for name in ("src", "trust-roots", "man", "docs/examples"):
+        shutil.copytree(REPO / name, tree / name, ignore=ignore)
+    shutil.copytree(REPO / "packaging" / "debian", tree / "debian", ignore=ignore)
+    env = _env(out)
+    deps = subprocess.run(["dpkg-checkbuilddeps"], cwd=tree, env=env, capture_output=True, text=True)
+    if deps.returncode != 0:
+        _unavailable(f"build dependencies of packaging/debian are missing: {deps.stderr.strip()}")
+    result = _run(["dpkg-buildpackage", "-b", "-us", "-uc"], tree, env)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-4000:]
+    root = out / "root"
+    root.mkdir()
+    for package in ("python3-sigstore-offline", "sigstore-offline", "dh-sigstore-verify"):
+        subprocess.run(["dpkg-deb", "-x", str(out / f"{package}_{VERSION}-1_all.deb"), str(root)], check=True)
+    return Built(out, root, result.stdout)
+
+
+def _field(deb: pathlib.Path, name: str) -> str:
+    return subprocess.run(["dpkg-deb", "-f", str(deb), name], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_the_build_ran_the_smoke_test_on_a_real_bundle(built: Built) -> None:
+    assert f"OK: {EXAMPLE_DIGEST}  {EXAMPLE_IDENTITY} ({GITHUB_ISSUER})" in built.log
+
+
+def test_the_verifier_depends_only_on_python3_cryptography(built: Built) -> None:
+    depends = [d.strip() for d in _field(built.deb("python3-sigstore-offline"), "Depends").split(",")]
+    assert sorted(d.split()[0] for d in depends) == ["python3-cryptography", "python3:any"], depends
+    assert "python3-cryptography (>= 38.0.4)" in depends
+    tool = [d.strip().split()[0] for d in _field(built.deb("sigstore-offline"), "Depends").split(",")]
+    assert sorted(tool) == ["python3-sigstore-offline", "python3:any"], tool
+
+
+def test_the_packages_ship_the_snapshot_commands_and_addon(built: Built) -> None:
+    snapshot = built.root / "usr/share/sigstore-offline/trust-roots"
+    assert (snapshot / "sigstore" / "trusted_root.json").read_bytes() == (
+        REPO / "trust-roots" / "sigstore" / "trusted_root.json"
+    ).read_bytes()
+    assert (snapshot / "sigstage" / "trusted_root.json").is_file()
+    link = built.root / DIST / "sigstore_offline" / "trust_roots"
+    assert link.is_symlink() and os.readlink(link) == "../../../../share/sigstore-offline/trust-roots"
+    for command in ("verify-offline", "sigstoreverify", "dh_sigstore_verify"):
+        assert (built.root / "usr/bin" / command).is_file(), command
+    assert (built.root / "usr/share/perl5/Debian/Debhelper/Sequence/sigstore_verify.pm").is_file()
+    assert _field(built.deb("dh-sigstore-verify"), "Provides") == "dh-sequence-sigstore-verify"
+    for page in ("man1/verify-offline.1.gz", "man1/dh_sigstore_verify.1.gz", "man5/sigstore-signers.5.gz",
+                 "man7/sigstoreverify.7.gz"):
+        assert (built.root / "usr/share/man" / page).is_file(), page
+
+
+def test_unpacked_verify_offline_runs_on_system_python(built: Built, tmp_path: pathlib.Path) -> None:
+    """/usr/bin/python3 runs the packaged verify-offline; module and trust root come from the package."""
+    env = _env(tmp_path, built.root)
+    where = subprocess.run(
+        ["/usr/bin/python3", "-c", "import cryptography, sigstore_offline.trust.store as s;"
+         " print(s.__file__); print(s.shipped_dir().resolve()); print(cryptography.__version__)"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert where[0].startswith(f"{built.root}/{DIST}/sigstore_offline/"), where
+    assert where[1] == str(built.root / "usr/share/sigstore-offline/trust-roots"), where
+    bundle = tmp_path / EXAMPLE_BUNDLE.name
+    shutil.copyfile(EXAMPLE_BUNDLE, bundle)
+    result = _run(["/usr/bin/python3", str(built.root / "usr/bin/verify-offline"), "--bundle", str(bundle),
+                   "--cert-identity", EXAMPLE_IDENTITY, "--cert-oidc-issuer", GITHUB_ISSUER, EXAMPLE_DIGEST],
+                  tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"OK: {EXAMPLE_DIGEST}  {EXAMPLE_IDENTITY}"), result.stdout
+    wrong = _run(["/usr/bin/python3", str(built.root / "usr/bin/verify-offline"), "--bundle", str(bundle),
+                  "--cert-identity", "hugo@python.org", "--cert-oidc-issuer", GITHUB_ISSUER, EXAMPLE_DIGEST],
+                 tmp_path, env)
+    assert wrong.returncode == 1 and "identity" in wrong.stderr, wrong.stderr
+
+
+# --- the addon, on a toy source package -------------------------------------------------------
+
+TOY_CONTROL = """\
+Source: sigstore-toy
+Section: misc
+Priority: optional
+Maintainer: Toy Maintainer <toy@example.org>
+Build-Depends: debhelper-compat (= 13), dh-sequence-sigstore-verify
+Standards-Version: 4.6.2
+Rules-Requires-Root: no
+
+Package: sigstore-toy
+Architecture: all
+Depends: ${misc:Depends}
+Description: toy package whose orig tarball dh_sigstore_verify checks
+ Built by tests/test_packaging_debian.py.
+"""
+TOY_CHANGELOG = """\
+sigstore-toy (1.0-1) unstable; urgency=medium
+
+  * Toy release.
+
+ -- Toy Maintainer <toy@example.org>  Sun, 22 Nov 2026 11:42:00 +0000
+"""
+GOOD_SIGNERS = f"# who signs the toy's upstream release\n{BEACON} {GITHUB_ISSUER}\n"
+WRONG_SIGNERS = "# not who signed it\nhugo@python.org https://github.com/login/oauth\n"
+ORIG = "sigstore-toy_1.0.orig.tar.gz"
+
+
+def _toy(tmp_path: pathlib.Path, *, signers: str = GOOD_SIGNERS, tamper: bool = False) -> pathlib.Path:
+    need_shared(CONFORMANCE)
+    data = (CONFORMANCE / "a.txt").read_bytes()
+    (tmp_path / ORIG).write_bytes(data + b"tampered\n" if tamper else data)
+    tree = tmp_path / "sigstore-toy-1.0"
+    (tree / "debian" / "upstream").mkdir(parents=True)
+    (tree / "debian" / "source").mkdir()
+    (tree / "a.txt").write_bytes(data)
+    (tree / "debian" / "control").write_text(TOY_CONTROL)
+    (tree / "debian" / "changelog").write_text(TOY_CHANGELOG)
+    (tree / "debian" / "rules").write_text("#!/usr/bin/make -f\n%:\n\tdh $@\n")
+    (tree / "debian" / "rules").chmod(0o755)
+    (tree / "debian" / "source" / "format").write_text("3.0 (quilt)\n")
+    (tree / "debian" / "install").write_text("a.txt usr/share/sigstore-toy\n")
+    (tree / "debian" / "upstream" / "sigstore-signers").write_text(signers)
+    shutil.copyfile(CONFORMANCE / "happy-path-v0.3" / "bundle.sigstore.json",
+                    tree / "debian" / "upstream" / f"{ORIG}.sigstore")
+    return tree
+
+
+def _build_toy(built: Built, tree: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    # -d: dh-sequence-sigstore-verify is not installed; dh finds the addon through PERL5LIB.
+    return _run(["dpkg-buildpackage", "-b", "-us", "-uc", "-d"], tree, _env(tree.parent, built.root))
+
+
+def test_toy_package_builds_with_the_good_orig_tarball(built: Built, tmp_path: pathlib.Path) -> None:
+    tree = _toy(tmp_path)
+    result = _build_toy(built, tree)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    steps = [line.strip() for line in result.stdout.splitlines() if line.startswith("   dh_")]
+    assert steps.index("dh_sigstore_verify") < steps.index("dh_update_autotools_config"), steps
+    assert "sigstoreverify" not in result.stdout.replace("dh_sigstore_verify", "") + result.stderr  # silent
+    assert (tmp_path / "sigstore-toy_1.0-1_all.deb").is_file()
+
+
+def _assert_build_stopped(result: subprocess.CompletedProcess[str], tmp_path: pathlib.Path, reason: str) -> None:
+    assert result.returncode != 0, result.stdout[-3000:]
+    failure = [line for line in result.stderr.splitlines() if line.startswith("sigstoreverify: FAIL: ")]
+    assert failure == [failure[0]] and failure[0].startswith(f"sigstoreverify: FAIL: ../{ORIG}: "), result.stderr
+    assert reason in failure[0], failure[0]
+    assert "dh_sigstore_verify: error: sigstoreverify" in result.stderr
+    assert "dh_update_autotools_config" not in result.stdout
+    assert not (tmp_path / "sigstore-toy_1.0-1_all.deb").exists()
+
+
+def test_toy_package_fails_with_a_tampered_orig_tarball(built: Built, tmp_path: pathlib.Path) -> None:
+    result = _build_toy(built, _toy(tmp_path, tamper=True))
+    _assert_build_stopped(result, tmp_path, "signature: artifact digest")
+
+
+def test_toy_package_fails_with_a_wrong_signer(built: Built, tmp_path: pathlib.Path) -> None:
+    result = _build_toy(built, _toy(tmp_path, signers=WRONG_SIGNERS))
+    _assert_build_stopped(result, tmp_path, f"identity: signed by {BEACON}")
+
+
+def _helper(built: Built, tree: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _run(["dh_sigstore_verify", *args], tree, _env(tree.parent, built.root))
+
+
+def test_helper_is_verbose_only_with_v(built: Built, tmp_path: pathlib.Path) -> None:
+    result = _helper(built, _toy(tmp_path), "-v")
+    assert result.returncode == 0, result.stderr
+    assert f"sigstoreverify: OK: ../{ORIG} signed by {BEACON}" in result.stdout
+
+
+def test_helper_names_what_is_missing(built: Built, tmp_path: pathlib.Path) -> None:
+    tree = _toy(tmp_path)
+    (tree / "debian" / "upstream" / f"{ORIG}.sigstore").unlink()
+    result = _helper(built, tree)
+    assert result.returncode != 0
+    assert f"no Sigstore bundle for ../{ORIG}: expected debian/upstream/{ORIG}.sigstore" in result.stderr
+    (tree / "debian" / "upstream" / "sigstore-signers").unlink()
+    result = _helper(built, tree)
+    assert result.returncode != 0 and "debian/upstream/sigstore-signers is missing" in result.stderr
+    (tmp_path / ORIG).unlink()
+    (tree / "debian" / "upstream" / "sigstore-signers").write_text(GOOD_SIGNERS)
+    result = _helper(built, tree)
+    assert result.returncode != 0 and "no orig tarball ../sigstore-toy_1.0.orig.tar.*" in result.stderr

@@ -1,0 +1,204 @@
+"""RPM: ``%sigstoreverify`` (packaging/rpm/macros.sigstoreverify) with the real ``rpmbuild``.
+
+Every build runs inside ``unshare -n`` (no network) with ``HOME`` pointing nowhere. The sources
+are real: the Sigstore conformance suite's ``a.txt`` and its production bundle
+(``happy-path-v0.3``), copied from ../shared into a temporary ``_sourcedir`` at run time. The
+macro file is loaded with ``rpmbuild --load`` (nothing is installed on the machine), and
+``%__sigstoreverify`` points at ``python -m sigstore_offline.cli.sigstoreverify`` of the
+package under test instead of ``%{_bindir}/sigstoreverify``.
+
+A good source builds (short form: a full ``-bb`` producing an RPM; long form: ``-bp``); a
+tampered source, a wrong signer and a missing bundle each fail in ``%prep`` with a message that
+names the file and the reason. Missing ``rpmbuild`` skips, unless
+SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shlex
+import shutil
+import subprocess
+import sys
+from typing import Dict, List
+
+import pytest
+
+from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, need_shared, package_path
+
+MACROS = REPO / "packaging" / "rpm" / "macros.sigstoreverify"
+BEACON = (
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+)
+REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
+
+SHORT = "%sigstoreverify -k2 -s1 -d0"
+LONG = "%{sigstoreverify} --keyring='%{SOURCE2}' --signature='%{SOURCE1}' --data='%{SOURCE0}'"
+
+SPEC = """\
+Name:           sigstoreverify-check
+Version:        1
+Release:        1
+Summary:        Checks %%sigstoreverify
+License:        Apache-2.0
+BuildArch:      noarch
+Source0:        a.txt
+Source1:        a.txt.sigstore
+Source2:        sigstoreverify-check-signers
+
+%%description
+A package whose only source is verified by %%sigstoreverify in %%prep.
+
+%%prep
+{verify_line}
+cp -p %{{SOURCE0}} .
+
+%%build
+
+%%install
+mkdir -p %{{buildroot}}%{{_datadir}}/sigstoreverify-check
+cp -p a.txt %{{buildroot}}%{{_datadir}}/sigstoreverify-check/
+
+%%files
+%{{_datadir}}/sigstoreverify-check/a.txt
+"""
+
+
+def _need(tool: str, apt: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if REQUIRE_ALL:
+            pytest.fail(f"{tool} is required in CI (apt-get install {apt})")
+        pytest.skip(f"{tool} is not installed (apt-get install {apt})")
+    return path
+
+
+def _no_network() -> List[str]:
+    """``unshare -n`` as root; ``unshare -r -n`` (a user namespace) otherwise."""
+    _need("unshare", "util-linux")
+    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        reason = f"cannot make a network namespace ({' '.join(prefix)}): {probe.stderr.strip()}"
+        if REQUIRE_ALL:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return prefix
+
+
+@pytest.fixture(scope="module")
+def rpmbuild() -> str:
+    return _need("rpmbuild", "rpm")
+
+
+def _verifier() -> str:
+    return f"{shlex.quote(sys.executable)} -m sigstore_offline.cli.sigstoreverify"
+
+
+def _topdir(tmp_path: pathlib.Path, *, signers: str, tamper: bool = False, bundle: bool = True) -> pathlib.Path:
+    need_shared(CONFORMANCE)
+    top = tmp_path / "rpmbuild"
+    sources = top / "SOURCES"
+    sources.mkdir(parents=True)
+    data = (CONFORMANCE / "a.txt").read_bytes()
+    (sources / "a.txt").write_bytes(data + b"tampered\n" if tamper else data)
+    if bundle:
+        shutil.copyfile(CONFORMANCE / "happy-path-v0.3" / "bundle.sigstore.json", sources / "a.txt.sigstore")
+    (sources / "sigstoreverify-check-signers").write_text(signers)
+    return top
+
+
+def _build(rpmbuild: str, top: pathlib.Path, verify_line: str, stage: str) -> subprocess.CompletedProcess[str]:
+    spec = top / "sigstoreverify-check.spec"
+    spec.write_text(SPEC.format(verify_line=verify_line))
+    env: Dict[str, str] = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(top / "no-such-home"),
+        "PYTHONPATH": package_path(),
+        "LC_ALL": "C.UTF-8",
+    }
+    argv = [
+        *_no_network(), rpmbuild, f"--load={MACROS}",
+        "--define", f"_topdir {top}",
+        "--define", f"__sigstoreverify {_verifier()}",
+        "--nodeps", stage, str(spec),
+    ]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+
+
+GOOD_SIGNERS = f"""\
+# Who may sign a.txt: the conformance suite's GitHub Actions workflow.
+hugo@python.org https://github.com/login/oauth
+{BEACON} {GITHUB_ISSUER}
+"""
+WRONG_SIGNERS = "# CPython 3.14's release manager did not sign a.txt\nhugo@python.org https://github.com/login/oauth\n"
+
+
+def test_macro_file_expands_like_gpgverify(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    """Both forms expand to the installed verifier with --keyring/--signature/--data, quoted."""
+    rpmspec = _need("rpmspec", "rpm")
+    spec = tmp_path / "x.spec"
+    spec.write_text(SPEC.format(verify_line=f"{SHORT}\n{LONG}"))
+    result = subprocess.run(
+        [rpmspec, f"--load={MACROS}", "--define", f"_sourcedir {tmp_path}/src", "-P", str(spec)],
+        capture_output=True, text=True, check=True,
+    )
+    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("/usr/bin/sigstoreverify ")]
+    expected = ["/usr/bin/sigstoreverify", f"--keyring='{tmp_path}/src/sigstoreverify-check-signers'",
+                f"--signature='{tmp_path}/src/a.txt.sigstore'", f"--data='{tmp_path}/src/a.txt'"]
+    assert lines == [expected, expected], result.stdout
+
+
+def test_macro_rejects_a_bad_source_number(rpmbuild: str) -> None:
+    result = subprocess.run(["rpm", f"--load={MACROS}", "--eval", "%sigstoreverify -k9 -s1 -d0"],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "%sigstoreverify: -k9: this spec has no Source9 (the signers file)" in result.stderr
+
+
+def test_short_form_good_source_builds(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _topdir(tmp_path, signers=GOOD_SIGNERS)
+    result = _build(rpmbuild, top, SHORT, "-bb")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"sigstoreverify: OK: {top}/SOURCES/a.txt signed by {BEACON} ({GITHUB_ISSUER})" in result.stdout
+    assert list((top / "RPMS" / "noarch").glob("sigstoreverify-check-1-1.noarch.rpm"))
+
+
+def test_long_form_good_source_passes_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _topdir(tmp_path, signers=GOOD_SIGNERS)
+    result = _build(rpmbuild, top, LONG, "-bp")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "sigstoreverify: OK:" in result.stdout
+
+
+def _assert_failed_in_prep(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "(%prep)" in result.stderr, result.stderr
+    assert "sigstoreverify: OK" not in result.stdout
+    failure = [line for line in result.stderr.splitlines() if line.startswith("sigstoreverify: FAIL: ")]
+    assert len(failure) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in failure[0], failure[0]
+
+
+def test_short_form_tampered_source_fails_in_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _topdir(tmp_path, signers=GOOD_SIGNERS, tamper=True)
+    result = _build(rpmbuild, top, SHORT, "-bp")
+    _assert_failed_in_prep(result, f"{top}/SOURCES/a.txt: signature: artifact digest", "differs from the bundle")
+
+
+def test_long_form_wrong_signer_fails_in_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _topdir(tmp_path, signers=WRONG_SIGNERS)
+    result = _build(rpmbuild, top, LONG, "-bp")
+    _assert_failed_in_prep(
+        result, f"{top}/SOURCES/a.txt: identity: signed by {BEACON}",
+        f"not one of the 1 signer(s) listed in {top}/SOURCES/sigstoreverify-check-signers",
+    )
+
+
+def test_short_form_missing_bundle_fails_in_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _topdir(tmp_path, signers=GOOD_SIGNERS, bundle=False)
+    result = _build(rpmbuild, top, SHORT, "-bp")
+    _assert_failed_in_prep(result, f"bundle {top}/SOURCES/a.txt.sigstore does not exist")
