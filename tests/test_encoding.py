@@ -29,7 +29,7 @@ def test_bad_base64_is_rejected(text: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", [b'{"a":1,"a":2}', b'{"a": NaN}', b'{"a": Infinity}', b"\xff", b"\xef\xbb\xbf{}", b"[" * 200 + b"]" * 200]
+    "raw", [b'{"a":1,"a":2}', b'{"a": NaN}', b'{"a": Infinity}', b"\xff", b"\xef\xbb\xbf{}", b"[" * 100000 + b"]" * 100000]
 )
 def test_json_rejections(raw: bytes) -> None:
     with pytest.raises(ValueError):

@@ -8,7 +8,6 @@ genuine one.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import pathlib
 from typing import Any, List, Tuple
@@ -64,22 +63,21 @@ def _same_meaning(original: bytes, mutated: bytes) -> bool:
         return False
     if isinstance(before.content, MessageSignature) and isinstance(after.content, MessageSignature):
         if after.content.digest is None:
-            before = dataclasses.replace(
-                before, content=dataclasses.replace(before.content, digest=None, digest_algorithm=None)
+            before = before._replace( content=before.content._replace( digest=None, digest_algorithm=None)
             )
     if not after.rfc3161_timestamps:
-        before = dataclasses.replace(before, rfc3161_timestamps=())
+        before = before._replace( rfc3161_timestamps=())
     if len(before.tlog_entries) == len(after.tlog_entries):
         entries = []
         for old, new in zip(before.tlog_entries, after.tlog_entries):
             if new.inclusion_proof is None:
-                old = dataclasses.replace(old, inclusion_proof=None)
+                old = old._replace( inclusion_proof=None)
             elif new.inclusion_proof.checkpoint is None and old.inclusion_proof is not None:
-                old = dataclasses.replace(old, inclusion_proof=dataclasses.replace(old.inclusion_proof, checkpoint=None))
+                old = old._replace( inclusion_proof=old.inclusion_proof._replace( checkpoint=None))
             if new.inclusion_promise is None:
-                old = dataclasses.replace(old, inclusion_promise=None)
+                old = old._replace( inclusion_promise=None)
             entries.append(old)
-        before = dataclasses.replace(before, tlog_entries=tuple(entries))
+        before = before._replace( tlog_entries=tuple(entries))
     return before == after
 
 

@@ -4,7 +4,7 @@ Every decoder raises :class:`ValueError` with a short message naming the problem
 callers turn it into the error class that fits (bundle -> InputError, trusted root ->
 TrustRootError). Nothing here is lenient by accident:
 
-* JSON: duplicate keys, NaN/Infinity and nesting deeper than ``MAX_JSON_DEPTH`` are rejected.
+* JSON: duplicate keys, NaN/Infinity and nesting deeper than the recursion limit are rejected.
 * base64: the protobuf-JSON rules (standard or URL-safe alphabet, padding optional); line
   breaks are skipped, as Go's decoder (sigstore-go, Rekor) does; any other character fails.
 * integers: protobuf-JSON int64 (a JSON number or a decimal string), range-checked.
@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .limits import MAX_INTEGER, MAX_JSON_DEPTH
+from .limits import MAX_INTEGER
 
 _B64_CHARS = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _RFC3339 = re.compile(
@@ -44,21 +44,6 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"JSON constant {name} is not allowed")
 
 
-def _depth(value: Any) -> int:
-    depth = 0
-    stack = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        depth = max(depth, level)
-        if level > MAX_JSON_DEPTH:
-            return level
-        if isinstance(item, dict):
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, level + 1) for v in item)
-    return depth
-
-
 def load_json(data: bytes) -> Any:
     """Parse UTF-8 JSON strictly."""
     try:
@@ -72,11 +57,10 @@ def load_json(data: bytes) -> Any:
             text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
         )
     except RecursionError:
+        # Nesting is bounded by the interpreter's recursion limit; the decoder stops there.
         raise ValueError("JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise ValueError("JSON nested too deeply")
     return value
 
 
@@ -84,6 +68,11 @@ def b64decode(value: Any, what: str) -> bytes:
     """Decode protobuf-JSON ``bytes``: standard or URL-safe base64, padding optional."""
     if not isinstance(value, str):
         raise ValueError(f"{what}: expected a base64 string, found {type_name(value)}")
+    if len(value) % 4 == 0 and not value.endswith("==="):
+        try:  # the common case: standard alphabet, padded, no line breaks
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            pass
     text = value.replace("\r", "").replace("\n", "")
     if "-" in text or "_" in text:
         text = text.replace("-", "+").replace("_", "/")

@@ -1,4 +1,7 @@
-"""Sigstore bundle parsing: strict and total, into frozen dataclasses.
+"""Sigstore bundle parsing: strict and total, into immutable named tuples.
+
+(Named tuples, not dataclasses: ``dataclasses`` pulls in ``inspect``, which costs a sandboxed
+``verify-offline`` run about a fifth of its start-up time.)
 
 Every field the verifier relies on is decoded and checked once, here, at the edge; the
 verification steps never touch raw JSON. Errors are :class:`InputError` (exit 4) with
@@ -11,8 +14,7 @@ Media types (protobuf-specs ``Bundle``): ``application/vnd.dev.sigstore.bundle+j
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Mapping, Optional, Tuple, Union
+from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -39,28 +41,24 @@ MEDIA_TYPES = {
 HASH_ALGORITHMS = {"SHA2_256": 32, "SHA2_384": 48, "SHA2_512": 64}
 
 
-@dataclasses.dataclass(frozen=True)
-class MessageSignature:
+class MessageSignature(NamedTuple):
     signature: bytes
     digest_algorithm: Optional[str]
     digest: Optional[bytes]
 
 
-@dataclasses.dataclass(frozen=True)
-class DsseSignature:
+class DsseSignature(NamedTuple):
     signature: bytes
     keyid: str
 
 
-@dataclasses.dataclass(frozen=True)
-class DsseEnvelope:
+class DsseEnvelope(NamedTuple):
     payload: bytes
     payload_type: str
     signatures: Tuple[DsseSignature, ...]
 
 
-@dataclasses.dataclass(frozen=True)
-class InclusionProof:
+class InclusionProof(NamedTuple):
     log_index: int
     root_hash: bytes
     tree_size: int
@@ -68,8 +66,7 @@ class InclusionProof:
     checkpoint: Optional[str]
 
 
-@dataclasses.dataclass(frozen=True)
-class TlogEntry:
+class TlogEntry(NamedTuple):
     log_index: int
     log_id: bytes
     kind: str
@@ -80,8 +77,7 @@ class TlogEntry:
     canonicalized_body: bytes
 
 
-@dataclasses.dataclass(frozen=True)
-class Bundle:
+class Bundle(NamedTuple):
     media_type: str
     version: Tuple[int, int]
     certificate: Optional[x509.Certificate]

@@ -8,9 +8,8 @@ must match the whole value (``re.fullmatch``), never a substring.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import List, Optional, Pattern, Tuple
+from typing import List, NamedTuple, Optional, Pattern, Tuple
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
@@ -24,8 +23,7 @@ OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 OTHERNAME_SAN = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
 
 
-@dataclasses.dataclass(frozen=True)
-class CertificateIdentity:
+class CertificateIdentity(NamedTuple):
     """What a Fulcio certificate says about its subject."""
 
     sans: Tuple[str, ...]
@@ -77,20 +75,14 @@ def summarise(cert: x509.Certificate) -> CertificateIdentity:
     return CertificateIdentity(tuple(sans), issuer_modern if issuer_modern is not None else issuer_legacy)
 
 
-@dataclasses.dataclass(frozen=True)
-class Identity:
-    """An identity policy; exactly one of ``san``/``san_regexp`` and of ``issuer``/``issuer_regexp``."""
+class Identity(NamedTuple):
+    """An identity policy; exactly one of ``san``/``san_regexp`` and of ``issuer``/``issuer_regexp``
+    (build it with :meth:`build`, which checks that)."""
 
     san: Optional[str] = None
     san_regexp: Optional[Pattern[str]] = None
     issuer: Optional[str] = None
     issuer_regexp: Optional[Pattern[str]] = None
-
-    def __post_init__(self) -> None:
-        if (self.san is None) == (self.san_regexp is None):
-            raise ValueError("an identity policy needs exactly one of san or san_regexp")
-        if (self.issuer is None) == (self.issuer_regexp is None):
-            raise ValueError("an identity policy needs exactly one of issuer or issuer_regexp")
 
     @classmethod
     def build(
@@ -101,6 +93,10 @@ class Identity:
         issuer: Optional[str] = None,
         issuer_regexp: Optional[str] = None,
     ) -> "Identity":
+        if (san is None) == (san_regexp is None):
+            raise ValueError("an identity policy needs exactly one of san or san_regexp")
+        if (issuer is None) == (issuer_regexp is None):
+            raise ValueError("an identity policy needs exactly one of issuer or issuer_regexp")
         return cls(
             san=san,
             san_regexp=re.compile(san_regexp) if san_regexp is not None else None,

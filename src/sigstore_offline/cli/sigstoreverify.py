@@ -24,11 +24,10 @@ an unusable trust root, or an internal error -- each said so in the message), 2 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import pathlib
 import re
 import sys
-from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
 from .._encoding import utc
@@ -58,8 +57,7 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 _ISSUER = re.compile(r"https://\S+")
 
 
-@dataclasses.dataclass(frozen=True)
-class Signer:
+class Signer(NamedTuple):
     """One allowed signer: an exact identity (SAN) and an exact OIDC issuer."""
 
     identity: str

@@ -7,10 +7,9 @@ A malformed trusted root is the operator's problem, not the bundle's: every erro
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -36,8 +35,7 @@ TRUSTED_ROOT_MEDIA_TYPES = frozenset(
 PublicKey = Any  # one of cryptography's ec / ed25519 / rsa public key classes
 
 
-@dataclasses.dataclass(frozen=True)
-class ValidityWindow:
+class ValidityWindow(NamedTuple):
     start: datetime.datetime
     end: Optional[datetime.datetime]
 
@@ -52,8 +50,7 @@ class ValidityWindow:
         return f"{enc.utc(self.start)} .. {end}"
 
 
-@dataclasses.dataclass(frozen=True)
-class LogKey:
+class LogKey(NamedTuple):
     """A transparency log (Rekor) or CT log: its id, key and validity window."""
 
     base_url: str
@@ -68,8 +65,7 @@ class LogKey:
         return isinstance(self.public_key, ed25519.Ed25519PublicKey)
 
 
-@dataclasses.dataclass(frozen=True)
-class Authority:
+class Authority(NamedTuple):
     """A certificate authority (Fulcio) or timestamp authority: its chain, leaf-most first."""
 
     uri: str
@@ -82,8 +78,7 @@ class Authority:
         return self.chain[-1]
 
 
-@dataclasses.dataclass(frozen=True)
-class TrustedRoot:
+class TrustedRoot(NamedTuple):
     tlogs: Tuple[LogKey, ...]
     ctlogs: Tuple[LogKey, ...]
     certificate_authorities: Tuple[Authority, ...]

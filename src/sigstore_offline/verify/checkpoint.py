@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import hashlib
 import re
-from typing import List, Tuple
+from typing import List, NamedTuple, Tuple
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -32,8 +31,7 @@ _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 _DASH = "\u2014 "
 
 
-@dataclasses.dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     origin: str
     tree_size: int
     root_hash: bytes

@@ -19,9 +19,8 @@ unless every step passed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from cryptography import x509
 
@@ -34,8 +33,7 @@ from . import certchain, checkpoint, dsse, merkle, sct, tlog
 from .rfc3161 import verify_timestamp
 
 
-@dataclasses.dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
     """What is verified: a display name, its SHA-256, and its bytes only where a key needs them."""
 
     name: str
@@ -43,8 +41,7 @@ class Artifact:
     data: Optional[bytes] = None
 
 
-@dataclasses.dataclass(frozen=True)
-class Verified:
+class Verified(NamedTuple):
     artifact: str
     digest: str
     identity: Optional[str]

@@ -21,10 +21,9 @@ everything that parses but must not be trusted is :class:`VerificationError` (st
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -67,14 +66,12 @@ _SIGNATURES: Dict[str, Tuple[type, Optional[str]]] = {
 _STATUS = {1: "grantedWithMods", 2: "rejection", 3: "waiting", 4: "revocationWarning", 5: "revocationNotification"}
 
 
-@dataclasses.dataclass(frozen=True)
-class VerifiedTimestamp:
+class VerifiedTimestamp(NamedTuple):
     time: datetime.datetime  # genTime, timezone-aware UTC
     authority: Authority
 
 
-@dataclasses.dataclass(frozen=True)
-class _CertId:
+class _CertId(NamedTuple):
     """An ESS certificate identifier: H(certificate) and optionally issuer names and serial."""
 
     hash_name: str
@@ -83,8 +80,7 @@ class _CertId:
     serial: Optional[int]
 
 
-@dataclasses.dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
     gen_time: datetime.datetime
     signed_attrs: bytes  # DER SET OF Attribute, as signed (tag 0x31)
     signature: bytes

@@ -18,6 +18,7 @@ listed log but does not verify fails the step.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import struct
 from typing import Any, Sequence
@@ -55,6 +56,11 @@ def signed_data(sct: Any, *, issuer_key_hash: bytes, tbs_precertificate: bytes) 
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _key_hash(issuer: x509.Certificate) -> bytes:
+    return hashlib.sha256(issuer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()
+
+
 def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequence[LogKey]) -> int:
     """Verify the leaf's embedded SCTs; return how many verified (at least one, else raise)."""
     try:
@@ -63,9 +69,7 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
         raise VerificationError("signing certificate carries no embedded SCT", step=STEP) from None
     except ValueError as exc:
         raise VerificationError(f"signing certificate has a malformed SCT list: {exc}", step=STEP) from None
-    issuer_key_hash = hashlib.sha256(
-        issuer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    ).digest()
+    issuer_key_hash = _key_hash(issuer)
     tbs = leaf.tbs_precertificate_bytes
     verified = 0
     unknown = []
