@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import CPYTHON, REPO, need_shared, package_path
+from conftest import CPYTHON, need_shared, package_path
 
 # ``socket`` itself is imported by the standard library's email.utils, which cryptography.x509
 # uses for RFC 822 names; what must never load is a module that opens connections.

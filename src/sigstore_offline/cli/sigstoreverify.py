@@ -41,13 +41,11 @@ from ..errors import (
     UsageError,
     VerificationError,
 )
-from ..limits import MAX_BUNDLE_BYTES
-from ..model import parse_bundle
 from ..policy import Identity, summarise
 from ..trust import store
 from ..trust.trusted_root import TrustedRoot
 from ..verify.pipeline import Artifact, Verified, verify
-from .verify_offline import hash_file
+from .verify_offline import hash_file, load_bundle
 
 PROG = "sigstoreverify"
 MAX_SIGNERS_BYTES = 64 * 1024
@@ -183,15 +181,7 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, root: TrustedR
           signers: Sequence[Signer]) -> Verified:
     """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``."""
     digest, _ = hash_file(pathlib.Path(data_path))
-    try:
-        raw = store.read_limited(pathlib.Path(bundle_path), MAX_BUNDLE_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"bundle {bundle_path} does not exist", step="bundle") from None
-    except ValueError:
-        raise InputError(f"bundle {bundle_path} is larger than {MAX_BUNDLE_BYTES} bytes", step="bundle") from None
-    except OSError as exc:
-        raise InputError(f"cannot read bundle {bundle_path}: {exc.strerror or exc}", step="bundle") from None
-    bundle = parse_bundle(raw, source=bundle_path)
+    bundle = load_bundle(pathlib.Path(bundle_path))
     if bundle.certificate is None:
         raise VerificationError(
             f"bundle {bundle_path} is signed with a managed key, not a Sigstore identity; a signers file"

@@ -32,7 +32,7 @@ from ..errors import (
     VerificationError,
 )
 from ..limits import HASH_CHUNK_BYTES, MAX_BUNDLE_BYTES, MAX_KEY_BYTES
-from ..model import parse_bundle
+from ..model import Bundle, parse_bundle
 from ..policy import Identity
 from ..trust import store
 from ..trust.trusted_root import TrustedRoot
@@ -175,6 +175,19 @@ def _bundle_path(target: str, explicit: Optional[str]) -> pathlib.Path:
                      step="bundle")
 
 
+def load_bundle(path: pathlib.Path) -> Bundle:
+    """Read (size-capped) and parse a bundle file; every problem is an :class:`InputError`."""
+    try:
+        raw = store.read_limited(path, MAX_BUNDLE_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"bundle {path} does not exist", step="bundle") from None
+    except ValueError:
+        raise InputError(f"bundle {path} is larger than {MAX_BUNDLE_BYTES} bytes", step="bundle") from None
+    except OSError as exc:
+        raise InputError(f"cannot read bundle {path}: {exc.strerror or exc}", step="bundle") from None
+    return parse_bundle(raw, source=str(path))
+
+
 def verify_one(target: str, args: argparse.Namespace, root: TrustedRoot, policy: Optional[Identity], key: Any) -> Verified:
     match = DIGEST.fullmatch(target)
     if match and not os.path.exists(target):
@@ -186,16 +199,7 @@ def verify_one(target: str, args: argparse.Namespace, root: TrustedRoot, policy:
 
         digest, data = hash_file(pathlib.Path(target), keep=isinstance(key, ed25519.Ed25519PublicKey))
         name = target
-    bundle_path = _bundle_path(target, args.bundle)
-    try:
-        raw = store.read_limited(bundle_path, MAX_BUNDLE_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"bundle {bundle_path} does not exist", step="bundle") from None
-    except ValueError:
-        raise InputError(f"bundle {bundle_path} is larger than {MAX_BUNDLE_BYTES} bytes", step="bundle") from None
-    except OSError as exc:
-        raise InputError(f"cannot read bundle {bundle_path}: {exc.strerror or exc}", step="bundle") from None
-    bundle = parse_bundle(raw, source=str(bundle_path))
+    bundle = load_bundle(_bundle_path(target, args.bundle))
     try:
         return verify(bundle, artifact=Artifact(name, digest, data), trusted_root=root, policy=policy, key=key)
     except VerificationError as exc:
