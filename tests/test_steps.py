@@ -1,0 +1,256 @@
+"""Unit tests of the pure verification steps with hand-built inputs: identity policy, DSSE and
+message-signature binding, SCT presence, and log-entry body consistency. One negative test per check."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any, Callable, Dict
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from conftest import EXAMPLE_BUNDLE
+from sigstore_offline.errors import VerificationError
+from sigstore_offline.model import DsseEnvelope, DsseSignature, MessageSignature, parse_bundle
+from sigstore_offline.policy import OIDC_ISSUER_LEGACY, OIDC_ISSUER_V2, OTHERNAME_SAN, Identity, summarise
+from sigstore_offline.verify import dsse, sct, tlog
+from test_certchain import T0, PKI
+
+ISSUER = "https://token.actions.githubusercontent.com"
+
+
+# --- identity policy ------------------------------------------------------------------------
+
+
+def _leaf_with(*extensions: Any, san: Any = None) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ca")]))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(T0)
+        .not_valid_after(T0)
+    )
+    if san is not None:
+        builder = builder.add_extension(x509.SubjectAlternativeName([san]), critical=True)
+    for oid, value in extensions:
+        builder = builder.add_extension(x509.UnrecognizedExtension(oid, value), critical=False)
+    return builder.sign(key, hashes.SHA256())
+
+
+def _utf8(text: str) -> bytes:
+    data = text.encode()
+    return bytes([0x0C, len(data)]) + data
+
+
+def test_identity_from_both_issuer_extensions() -> None:
+    cert = _leaf_with((OIDC_ISSUER_V2, _utf8(ISSUER)), (OIDC_ISSUER_LEGACY, ISSUER.encode()),
+                      san=x509.RFC822Name("a@example.org"))
+    found = summarise(cert)
+    assert found.sans == ("a@example.org",) and found.issuer == ISSUER
+    Identity.build(san="a@example.org", issuer=ISSUER).check(found)
+
+
+@pytest.mark.parametrize("which", ["legacy", "v2"])
+def test_either_issuer_extension_alone_is_enough(which: str) -> None:
+    ext = (OIDC_ISSUER_LEGACY, ISSUER.encode()) if which == "legacy" else (OIDC_ISSUER_V2, _utf8(ISSUER))
+    cert = _leaf_with(ext, san=x509.UniformResourceIdentifier("https://example.org/wf"))
+    assert summarise(cert).issuer == ISSUER
+
+
+def test_disagreeing_issuer_extensions_fail() -> None:
+    cert = _leaf_with((OIDC_ISSUER_V2, _utf8(ISSUER)), (OIDC_ISSUER_LEGACY, b"https://evil.example"),
+                      san=x509.RFC822Name("a@example.org"))
+    with pytest.raises(VerificationError, match="two different OIDC issuers") as info:
+        summarise(cert)
+    assert info.value.step == "identity"
+
+
+def test_malformed_issuer_extension_fails() -> None:
+    cert = _leaf_with((OIDC_ISSUER_V2, b"\x0c\x05ab"), san=x509.RFC822Name("a@example.org"))
+    with pytest.raises(VerificationError, match="malformed OIDC issuer"):
+        summarise(cert)
+
+
+def test_certificate_without_issuer_fails_the_policy() -> None:
+    cert = _leaf_with(san=x509.RFC822Name("a@example.org"))
+    with pytest.raises(VerificationError, match="names no OIDC issuer"):
+        Identity.build(san="a@example.org", issuer=ISSUER).check(summarise(cert))
+
+
+def test_othername_san_is_an_identity() -> None:
+    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=x509.OtherName(OTHERNAME_SAN, _utf8("user!example")))
+    assert summarise(cert).sans == ("user!example",)
+    Identity.build(san="user!example", issuer=ISSUER).check(summarise(cert))
+
+
+def test_policy_needs_exactly_one_of_each() -> None:
+    with pytest.raises(ValueError):
+        Identity.build(san="a", san_regexp="b", issuer="c")
+    with pytest.raises(ValueError):
+        Identity.build(san="a")
+
+
+# --- DSSE and message signatures ------------------------------------------------------------
+
+DIGEST = hashlib.sha256(b"artifact").digest()
+
+
+def _statement(**override: Any) -> bytes:
+    doc: Dict[str, Any] = {"_type": "https://in-toto.io/Statement/v1",
+                           "subject": [{"name": "a", "digest": {"sha256": DIGEST.hex()}}],
+                           "predicateType": "https://example.org/p", "predicate": {}}
+    doc.update(override)
+    return json.dumps(doc).encode()
+
+
+def _envelope(key: Any, payload: bytes, payload_type: str = dsse.IN_TOTO_PAYLOAD_TYPE, count: int = 1) -> DsseEnvelope:
+    signature = key.sign(dsse.pae(payload_type, payload), ec.ECDSA(hashes.SHA256()))
+    return DsseEnvelope(payload, payload_type, tuple(DsseSignature(signature, "") for _ in range(count)))
+
+
+def test_dsse_binding_passes() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    statement = dsse.verify_dsse(_envelope(key, _statement()), public_key=key.public_key(), artifact_digest=DIGEST)
+    assert statement["predicateType"] == "https://example.org/p"
+
+
+@pytest.mark.parametrize(
+    "name,make,match",
+    [
+        ("two-signatures", lambda k: _envelope(k, _statement(), count=2), "exactly one"),
+        ("payload-type", lambda k: _envelope(k, _statement(), payload_type="text/plain"), "payload type"),
+        ("bad-signature", lambda k: _envelope(ec.generate_private_key(ec.SECP256R1()), _statement()), "does not verify"),
+        ("not-json", lambda k: _envelope(k, b"not json"), "not a valid in-toto statement"),
+        ("no-subject", lambda k: _envelope(k, _statement(subject=None)), "not a valid in-toto statement"),
+        ("statement-type", lambda k: _envelope(k, _statement(_type="https://example.org/other")), "unknown in-toto"),
+        ("other-digest", lambda k: _envelope(k, _statement(subject=[{"name": "a", "digest": {"sha256": "00" * 32}}])),
+         "does not name the artifact"),
+        ("sha512-only", lambda k: _envelope(k, _statement(subject=[{"name": "a", "digest": {"sha512": "00"}}])),
+         "does not name the artifact"),
+    ],
+)
+def test_dsse_negative(name: str, make: Callable[[Any], DsseEnvelope], match: str) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(VerificationError, match=match) as info:
+        dsse.verify_dsse(make(key), public_key=key.public_key(), artifact_digest=DIGEST)
+    assert info.value.step == "signature"
+
+
+def test_message_signature_checks() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    signature = key.sign(DIGEST, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    good = MessageSignature(signature, "SHA2_256", DIGEST)
+    dsse.verify_message_signature(good, public_key=key.public_key(), artifact_digest=DIGEST, artifact_bytes=None)
+    dsse.verify_message_signature(good._replace(digest=None, digest_algorithm=None), public_key=key.public_key(),
+                                  artifact_digest=DIGEST, artifact_bytes=None)
+    cases = [
+        (good._replace(digest=b"\x00" * 32), key.public_key(), "differs from the bundle's message digest"),
+        (good._replace(digest_algorithm="SHA2_384", digest=b"\x00" * 48), key.public_key(), "only SHA2_256"),
+        (good, ec.generate_private_key(ec.SECP256R1()).public_key(), "does not verify"),
+        (good._replace(signature=b"\x30\x00"), key.public_key(), "does not verify"),
+    ]
+    for content, public_key, match in cases:
+        with pytest.raises(VerificationError, match=match):
+            dsse.verify_message_signature(content, public_key=public_key, artifact_digest=DIGEST, artifact_bytes=None)
+
+
+def test_ed25519_message_signature_needs_the_artifact() -> None:
+    key = ed25519.Ed25519PrivateKey.generate()
+    content = MessageSignature(key.sign(b"artifact"), None, None)
+    dsse.verify_message_signature(content, public_key=key.public_key(), artifact_digest=DIGEST, artifact_bytes=b"artifact")
+    with pytest.raises(VerificationError, match="needs the artifact itself"):
+        dsse.verify_message_signature(content, public_key=key.public_key(), artifact_digest=DIGEST, artifact_bytes=None)
+    with pytest.raises(VerificationError, match="does not verify"):
+        dsse.verify_message_signature(content, public_key=key.public_key(), artifact_digest=DIGEST, artifact_bytes=b"x")
+
+
+# --- SCT ------------------------------------------------------------------------------------
+
+
+def test_certificate_without_sct_fails() -> None:
+    pki = PKI(eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    with pytest.raises(VerificationError, match="no embedded SCT") as info:
+        sct.verify_scts(pki.leaf, pki.inter, [])
+    assert info.value.step == "sct"
+
+
+# --- log entry body -------------------------------------------------------------------------
+
+
+def _example() -> Any:
+    return parse_bundle(EXAMPLE_BUNDLE.read_bytes())
+
+
+def _with_body(edit: Callable[[Dict[str, Any]], None]) -> Any:
+    bundle = _example()
+    entry = bundle.tlog_entries[0]
+    body = json.loads(entry.canonicalized_body)
+    edit(body)
+    return bundle, entry._replace(canonicalized_body=json.dumps(body).encode())
+
+
+def _statement_digest() -> bytes:
+    statement = json.loads(_example().content.payload)
+    return bytes.fromhex(statement["subject"][0]["digest"]["sha256"])
+
+
+def test_genuine_entry_body_matches() -> None:
+    bundle = _example()
+    tlog.verify_entry_body(bundle.tlog_entries[0], bundle, public_key=bundle.certificate.public_key(),
+                           artifact_digest=_statement_digest())
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+BODY_EDITS: Dict[str, Callable[[Dict[str, Any]], None]] = {
+    "kind-differs": lambda b: b.update(kind="hashedrekord"),
+    "payload-hash": lambda b: b["spec"]["payloadHash"].update(value="00" * 32),
+    "payload-hash-algorithm": lambda b: b["spec"]["payloadHash"].update(algorithm="sha512"),
+    "signature": lambda b: b["spec"]["signatures"][0].update(signature=_b64(b"\x30\x00")),
+    "verifier": lambda b: b["spec"]["signatures"][0].update(verifier=_b64(b"-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n")),
+    "extra-signature": lambda b: b["spec"]["signatures"].append(b["spec"]["signatures"][0]),
+    "no-spec": lambda b: b.pop("spec"),
+    "spec-not-object": lambda b: b.update(spec=[]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BODY_EDITS))
+def test_entry_body_must_describe_the_bundle(name: str) -> None:
+    bundle, entry = _with_body(BODY_EDITS[name])
+    with pytest.raises(VerificationError) as info:
+        tlog.verify_entry_body(entry, bundle, public_key=bundle.certificate.public_key(),
+                               artifact_digest=_statement_digest())
+    assert info.value.step == "tlog-entry"
+
+
+def test_unsupported_entry_kind_is_rejected() -> None:
+    bundle = _example()
+    entry = bundle.tlog_entries[0]._replace(kind="rekord", kind_version="0.0.1")
+    with pytest.raises(VerificationError, match="unsupported log entry kind"):
+        tlog.verify_entry_body(entry, bundle, public_key=bundle.certificate.public_key(),
+                               artifact_digest=_statement_digest())
+
+
+def test_message_signature_bundle_cannot_use_a_dsse_entry() -> None:
+    bundle = _example()
+    message = MessageSignature(b"sig", "SHA2_256", _statement_digest())
+    with pytest.raises(VerificationError, match="needs a DSSE bundle"):
+        tlog.verify_entry_body(bundle.tlog_entries[0], bundle._replace(content=message),
+                               public_key=bundle.certificate.public_key(), artifact_digest=_statement_digest())
+
+
+def test_set_payload_is_canonical() -> None:
+    entry = _example().tlog_entries[0]
+    payload = json.loads(tlog.set_payload(entry))
+    assert list(payload) == ["body", "integratedTime", "logID", "logIndex"]
+    assert b" " not in tlog.set_payload(entry)
