@@ -86,3 +86,15 @@ def test_index_outside_the_tree_is_rejected(index: int, size: int) -> None:
 def test_single_leaf_tree() -> None:
     leaf = merkle.leaf_hash(b"only")
     merkle.verify_inclusion(leaf=leaf, index=0, tree_size=1, proof=[], root_hash=leaf)
+
+
+def test_proof_length_is_checked_on_its_own() -> None:
+    """RFC 9162 2.1.3.2 steps 2 and 4: a path longer or shorter than the tree needs is rejected
+    as such, not only through the final root comparison."""
+    leaves = [b"leaf %d" % i for i in range(6)]
+    proof = _path(2, leaves)
+    leaf = merkle.leaf_hash(leaves[2])
+    with pytest.raises(VerificationError, match="more than a tree"):
+        merkle.root_from_inclusion_proof(leaf=leaf, index=2, tree_size=6, proof=proof + [b"\x00" * 32])
+    with pytest.raises(VerificationError, match="fewer than a tree"):
+        merkle.root_from_inclusion_proof(leaf=leaf, index=2, tree_size=6, proof=proof[:-1])

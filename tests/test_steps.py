@@ -254,3 +254,43 @@ def test_set_payload_is_canonical() -> None:
     payload = json.loads(tlog.set_payload(entry))
     assert list(payload) == ["body", "integratedTime", "logID", "logIndex"]
     assert b" " not in tlog.set_payload(entry)
+
+
+def test_set_step_needs_a_promise_and_an_integrated_time() -> None:
+    from sigstore_offline.trust import store
+
+    bundle = _example()
+    entry = bundle.tlog_entries[0]
+    log = store.shipped(store.PRODUCTION).tlog(entry.log_id)
+    tlog.verify_set(entry, log)
+    with pytest.raises(VerificationError, match="no signed entry timestamp"):
+        tlog.verify_set(entry._replace(inclusion_promise=None), log)
+    with pytest.raises(VerificationError, match="no integrated time"):
+        tlog.verify_set(entry._replace(integrated_time=None), log)
+
+
+def test_intoto_entry_needs_a_dsse_bundle() -> None:
+    bundle = _example()
+    message = MessageSignature(b"sig", "SHA2_256", _statement_digest())
+    entry = bundle.tlog_entries[0]._replace(kind="intoto", kind_version="0.0.2",
+                                            canonicalized_body=b'{"apiVersion":"0.0.2","kind":"intoto","spec":{}}')
+    with pytest.raises(VerificationError, match="intoto entry needs a DSSE bundle"):
+        tlog.verify_entry_body(entry, bundle._replace(content=message), public_key=bundle.certificate.public_key(),
+                               artifact_digest=_statement_digest())
+
+
+def test_malformed_sct_list_fails() -> None:
+    from cryptography.x509.oid import ExtensionOID
+
+    pki = PKI()
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder().subject_name(pki.leaf.subject).issuer_name(pki.inter.subject)
+        .public_key(key.public_key()).serial_number(2).not_valid_before(T0).not_valid_after(T0)
+        .add_extension(x509.UnrecognizedExtension(ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS, b"\x04\x03\x00\x01\x00"),
+                       critical=False)
+        .sign(pki.inter_key, hashes.SHA256())
+    )
+    with pytest.raises(VerificationError, match="malformed SCT list") as info:
+        sct.verify_scts(leaf, pki.inter, [])
+    assert info.value.step == "sct"

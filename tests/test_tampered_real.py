@@ -167,3 +167,74 @@ def test_key_given_for_a_certificate_bundle_is_a_usage_error(tmp_path: pathlib.P
         Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
     code, records, _ = run_json(["--key", str(key), "--bundle", str(EXAMPLE_BUNDLE), EXAMPLE_DIGEST])
     assert code == 2
+
+
+# --- conformance-suite bundles, read in place and changed in memory ---------------------------
+
+from conftest import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, need_shared  # noqa: E402
+
+CONFORMANCE_IDENTITY = [
+    "--cert-identity",
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main",
+    "--cert-oidc-issuer", "https://token.actions.githubusercontent.com",
+]
+
+
+def _conformance(tmp_path: pathlib.Path, case: str, bundle_edit: Any = None, root_edit: Any = None):
+    folder = need_shared(CONFORMANCE / case)
+    bundle = json.loads((folder / "bundle.sigstore.json").read_text())
+    root_file = folder / "trusted_root.json" if (folder / "trusted_root.json").exists() else PRODUCTION_ROOT_FOR_CONFORMANCE
+    root = json.loads(root_file.read_text())
+    if bundle_edit:
+        bundle_edit(bundle)
+    if root_edit:
+        root_edit(root)
+    (tmp_path / "b.json").write_text(json.dumps(bundle))
+    (tmp_path / "r.json").write_text(json.dumps(root))
+    import hashlib
+
+    digest = "sha256:" + hashlib.sha256((CONFORMANCE / "a.txt").read_bytes()).hexdigest()
+    return run_json(["--bundle", str(tmp_path / "b.json"), "--trusted-root", str(tmp_path / "r.json"),
+                     *CONFORMANCE_IDENTITY, digest])
+
+
+def test_conformance_baselines_verify(tmp_path: pathlib.Path) -> None:
+    assert _conformance(tmp_path, "happy-path-v0.1")[0] == 0
+    assert _conformance(tmp_path, "rekor2-happy-path")[0] == 0
+
+
+def test_v01_entry_needs_a_set_or_a_checkpointed_proof(tmp_path: pathlib.Path) -> None:
+    def strip(bundle: Dict[str, Any]) -> None:
+        entry = bundle["verificationMaterial"]["tlogEntries"][0]
+        del entry["inclusionPromise"]
+        entry["inclusionProof"].pop("checkpoint", None)
+
+    code, records, err = _conformance(tmp_path, "happy-path-v0.1", bundle_edit=strip)
+    assert code == 1 and records[0]["step"] == "tlog", err
+    assert "neither a signed entry timestamp nor an inclusion proof with a checkpoint" in records[0]["error"]
+
+
+def test_v01_entry_with_set_only_verifies(tmp_path: pathlib.Path) -> None:
+    def strip(bundle: Dict[str, Any]) -> None:
+        del bundle["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]
+
+    code, records, err = _conformance(tmp_path, "happy-path-v0.1", bundle_edit=strip)
+    assert code == 0, err
+
+
+def test_rekor_v2_log_key_must_be_valid_at_the_timestamp(tmp_path: pathlib.Path) -> None:
+    def shorten(root: Dict[str, Any]) -> None:
+        for log in root["tlogs"]:
+            if log["publicKey"]["keyDetails"] == "PKIX_ED25519":
+                log["publicKey"]["validFor"]["end"] = "2025-06-01T00:00:00Z"  # before the 2025-06-12 timestamp
+
+    code, records, err = _conformance(tmp_path, "rekor2-happy-path", root_edit=shorten)
+    assert code == 1 and records[0]["step"] == "tlog", err
+    assert "not at the signing time" in records[0]["error"]
+
+
+def test_managed_key_bundle_without_key_says_so(tmp_path: pathlib.Path) -> None:
+    code, records, err = _conformance(tmp_path, "managed-key-happy-path")
+    assert code == 1 and records[0]["step"] == "signature"
+    assert "pass that key with --key" in records[0]["error"]

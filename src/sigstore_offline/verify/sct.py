@@ -10,7 +10,9 @@ The signed structure (``digitally-signed struct`` of section 3.2) for a precerti
     tbs_certificate    opaque<1..2^24-1>   the leaf's TBS without the SCT-list extension
     extensions         opaque<0..2^16-1>   the SCT's own extensions
 
-SCTs from logs the trusted root does not list are ignored; at least one SCT must verify
+``cryptography`` parses only v1 SCTs, and every SCT embedded in a certificate is a
+precertificate SCT, so neither needs checking here. SCTs from logs the trusted root does not
+list are ignored; at least one SCT must verify
 against a listed CT log whose key is valid at the SCT's timestamp, and an SCT that names a
 listed log but does not verify fails the step.
 """
@@ -25,7 +27,6 @@ from typing import Any, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from cryptography.x509.certificate_transparency import LogEntryType, Version
 
 from .._encoding import utc
 from ..errors import VerificationError
@@ -44,8 +45,8 @@ def _millis(moment: datetime.datetime) -> int:
 
 
 def signed_data(sct: Any, *, issuer_key_hash: bytes, tbs_precertificate: bytes) -> bytes:
-    if len(tbs_precertificate) >= 1 << 24 or len(sct.extension_bytes) >= 1 << 16:
-        raise VerificationError("SCT input is too large to encode", step=STEP)
+    # Both lengths fit their fields: a certificate inside a bundle (at most MAX_BUNDLE_BYTES of
+    # base64) is far below 2**24 bytes, and SCT extensions come length-prefixed in 16 bits.
     return (
         struct.pack(">BBQH", 0, 0, _millis(sct.timestamp), 1)
         + issuer_key_hash
@@ -78,8 +79,6 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
         if log is None:
             unknown.append(sct.log_id.hex()[:16])
             continue
-        if sct.version != Version.v1 or sct.entry_type != LogEntryType.PRE_CERTIFICATE:
-            raise VerificationError("SCT is not a v1 precertificate SCT", step=STEP)
         timestamp = sct.timestamp.replace(tzinfo=datetime.timezone.utc)
         if not log.valid_for.contains(timestamp):
             raise VerificationError(

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 
 from .. import _encoding as enc
 from ..errors import VerificationError
-from ..model import Bundle, DsseEnvelope, MessageSignature, TlogEntry
+from ..model import Bundle, DsseEnvelope, TlogEntry
 from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 from .dsse import pae_digest
@@ -238,5 +238,3 @@ def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: Any, arti
             _check_intoto(spec, bundle, signer)
     except ValueError as exc:
         raise VerificationError(f"log entry body is malformed: {exc}", step=ENTRY_STEP) from None
-    if isinstance(bundle.content, MessageSignature) and entry.kind != "hashedrekord":
-        raise VerificationError(f"a message-signature bundle cannot be logged as {entry.kind}", step=ENTRY_STEP)
