@@ -294,3 +294,10 @@ def test_malformed_sct_list_fails() -> None:
     with pytest.raises(VerificationError, match="malformed SCT list") as info:
         sct.verify_scts(leaf, pki.inter, [])
     assert info.value.step == "sct"
+
+
+def test_malformed_othername_san_fails() -> None:
+    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=x509.OtherName(OTHERNAME_SAN, b"\x02\x01\x05"))  # an INTEGER, not a UTF8String
+    with pytest.raises(VerificationError, match="malformed otherName SAN") as info:
+        summarise(cert)
+    assert info.value.step == "identity"

@@ -238,3 +238,9 @@ def test_managed_key_bundle_without_key_says_so(tmp_path: pathlib.Path) -> None:
     code, records, err = _conformance(tmp_path, "managed-key-happy-path")
     assert code == 1 and records[0]["step"] == "signature"
     assert "pass that key with --key" in records[0]["error"]
+
+
+def test_timestamp_from_an_unlisted_tsa_is_named_as_such(tmp_path: pathlib.Path) -> None:
+    code, records, err = _conformance(tmp_path, "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail")
+    assert code == 1 and records[0]["step"] == "timestamp"
+    assert "no trusted timestamp authority signed this timestamp" in records[0]["error"]
