@@ -1,8 +1,8 @@
-"""RFC 6962 / 9162 inclusion proofs against a reference tree built from the RFC's recursive definitions."""
+"""RFC 6962 / 9162 inclusion proofs against a reference tree built from the RFC's recursive
+definitions (tests/testinstance/merkle_ref.py)."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import List
 
 import pytest
@@ -11,28 +11,8 @@ from hypothesis import strategies as st
 
 from sigstore_offline.errors import VerificationError
 from sigstore_offline.verify import merkle
-
-
-def _mth(leaves: List[bytes]) -> bytes:
-    """MTH(D[n]) of RFC 6962 section 2.1, written from the definition."""
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
-
-
-def _path(m: int, leaves: List[bytes]) -> List[bytes]:
-    """PATH(m, D[n]) of RFC 6962 section 2.1.1."""
-    if len(leaves) == 1:
-        return []
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    if m < k:
-        return _path(m, leaves[:k]) + [_mth(leaves[k:])]
-    return _path(m - k, leaves[k:]) + [_mth(leaves[:k])]
+from testinstance.merkle_ref import mth as _mth
+from testinstance.merkle_ref import path as _path
 
 
 @settings(max_examples=150, deadline=None)
