@@ -3,7 +3,6 @@ definitions (tests/testinstance/merkle_ref.py)."""
 
 from __future__ import annotations
 
-from typing import List
 
 import pytest
 from hypothesis import given, settings

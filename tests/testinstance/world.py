@@ -19,7 +19,7 @@ import datetime
 import hashlib
 import json
 import struct
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, NamedTuple, Optional
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
