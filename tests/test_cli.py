@@ -66,8 +66,11 @@ def test_ok_line_and_quiet_and_json() -> None:
     assert code == 0
     assert set(records[0]) == {
         "artifact", "digest", "verified", "identity", "issuer", "key", "bundle_media_type", "entry_kind", "log",
-        "log_index", "signed_at", "verified_times",
+        "log_index", "signed_at", "verified_times", "trust_root",
     }
+    snapshot = records[0]["trust_root"]["snapshot"]
+    assert snapshot["instance"] == "sigstore" and snapshot["age_days"] >= 0
+    assert records[0]["trust_root"]["sha256"] == "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66"
 
 
 def test_regexp_policy_must_match_the_whole_value() -> None:
@@ -211,7 +214,10 @@ def test_trust_root_errors_exit_3(tmp_path: pathlib.Path) -> None:
     snapshot = tmp_path / "snap"
     snapshot.mkdir()
     (snapshot / "trusted_root.json").write_bytes((REPO / "trust-roots" / "sigstore" / "trusted_root.json").read_bytes())
-    assert run_cli(["--trust-root", str(snapshot), *argv])[0] == 0
+    code, _, err = run_cli(["--trust-root", str(snapshot), *argv])  # a directory without a manifest
+    _assert_one_line_failure(code, err, 3)
+    assert "manifest.json" in err
+    assert run_cli(["--trust-root", str(REPO / "trust-roots" / "sigstore"), *argv])[0] == 0
 
 
 def test_bad_key_file_exits_4(tmp_path: pathlib.Path) -> None:

@@ -8,7 +8,7 @@ artifact and its real production bundle (the conformance suite's ``a.txt``, happ
 copied from ../shared into a temporary DISTDIR). ``verify-offline`` on PATH is a two-line
 script running this checkout's ``python -m sigstore_offline``; the trust root is read from
 ``${BROOT}/usr/share/sigstore-offline/trust-roots`` -- the layout sec-keys/sigstore-trusted-root
-installs -- holding a copy of the shipped production trusted_root.json.
+installs -- holding a copy of the shipped production snapshot (trusted_root.json and its manifest).
 
 What does not run: Portage itself (emerge, ebuild(1), the real sandbox), the ebuilds of
 app-crypt/sigstore-offline and sec-keys/sigstore-trusted-root (only their Manifest and pins are
@@ -86,8 +86,8 @@ class Sandbox:
         shutil.copyfile(CONFORMANCE / "happy-path-v0.3" / "bundle.sigstore.json", self.distdir / "a.txt.sigstore")
         self.broot = base / "broot"
         snapshot = self.broot / "usr/share/sigstore-offline/trust-roots/sigstore"
-        snapshot.mkdir(parents=True)
-        shutil.copyfile(SHIPPED / "sigstore" / "trusted_root.json", snapshot / "trusted_root.json")
+        snapshot.parent.mkdir(parents=True)
+        shutil.copytree(SHIPPED / "sigstore", snapshot)
         bindir = base / "bin"
         bindir.mkdir()
         shim = bindir / "verify-offline"
@@ -161,8 +161,8 @@ def test_trust_root_comes_from_broot(sandbox: Sandbox, shim_present: None) -> No
     shutil.rmtree(sandbox.broot / "usr")
     result = sandbox.run('verify-sig_verify_detached "${DISTDIR}/a.txt" "${DISTDIR}/a.txt.sigstore"; echo VERIFIED')
     assert result.returncode == 1 and "VERIFIED" not in result.stdout
-    assert f"trust root {sandbox.broot}/usr/share/sigstore-offline/trust-roots/sigstore" in result.stderr
-    assert "does not exist" in result.stderr, result.stderr
+    assert f"{sandbox.broot}/usr/share/sigstore-offline/trust-roots/sigstore" in result.stderr
+    assert "not installed" in result.stderr, result.stderr
 
 
 def test_identity_variables_are_required(sandbox: Sandbox) -> None:

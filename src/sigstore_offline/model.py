@@ -14,6 +14,7 @@ Media types (protobuf-specs ``Bundle``): ``application/vnd.dev.sigstore.bundle+j
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
 
 from cryptography import x509
@@ -101,9 +102,13 @@ def _certificate(value: Any, what: str) -> x509.Certificate:
     if not der:
         raise ValueError(f"{what}.rawBytes: empty")
     try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
-        raise ValueError(f"{what}: not a DER X.509 certificate ({exc})") from None
+        with warnings.catch_warnings():
+            # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
+            # serial number: refuse them now, as one clear error rather than a stray warning.
+            warnings.simplefilter("error")
+            cert = x509.load_der_x509_certificate(der)
+    except (ValueError, Warning) as exc:
+        raise ValueError(f"{what}: not a valid DER X.509 certificate ({exc})") from None
     try:
         cert.public_key()
     except (ValueError, UnsupportedAlgorithm) as exc:

@@ -9,13 +9,14 @@ With several artifacts, the exit code is the largest of their codes.
 from __future__ import annotations
 
 import argparse
+import datetime
 import hashlib
 import json
 import os
 import pathlib
 import re
 import sys
-from typing import Any, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -76,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a trusted_root.json, or a snapshot directory holding one (default: shipped production)")
     roots.add_argument("--trusted-root", metavar="FILE", help="a trusted_root.json (sigstore-python's spelling)")
     roots.add_argument("--staging", action="store_true", help="use the shipped Sigstore staging trust root")
+    parser.add_argument("--max-trust-root-age", type=int, metavar="DAYS",
+                        help="fail (exit 3) if the trust-root snapshot was refreshed more than DAYS days ago")
     parser.add_argument("--json", action="store_true", help="print one JSON object per artifact on standard output")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success; failures still go to stderr")
     parser.add_argument("--offline", action="store_true",
@@ -132,12 +135,32 @@ def _key(path: Optional[str]) -> Any:
         raise InputError(f"key {path} is not a PEM public key", step="key") from None
 
 
-def _trusted_root(args: argparse.Namespace) -> TrustedRoot:
-    if args.trust_root is not None:
-        return store.load(pathlib.Path(args.trust_root))
-    if args.trusted_root is not None:
-        return store.load(pathlib.Path(args.trusted_root))
-    return store.shipped(store.STAGING if args.staging else store.PRODUCTION)
+STALE_DAYS = 180
+
+
+def _trusted_root(args: argparse.Namespace, now: datetime.datetime, err: TextIO) -> Tuple[TrustedRoot, Dict[str, Any]]:
+    """Step 2: the trust material, its pins checked; its description for --json; age policy."""
+    if args.trust_root is not None or args.trusted_root is not None:
+        root, info = store.open_trust_root(pathlib.Path(args.trust_root or args.trusted_root))
+    else:
+        root, info = store.open_shipped(store.STAGING if args.staging else store.PRODUCTION)
+    described: Dict[str, Any] = {"source": root.source, "sha256": root.sha256}
+    if info is not None:
+        described["snapshot"] = info.as_json(now)
+        age = info.age_days(now)
+        if args.max_trust_root_age is not None and age > args.max_trust_root_age:
+            raise TrustRootError(
+                f"trust-root snapshot {info.directory} was refreshed {utc(info.refreshed_at)}, {age:.0f} days ago,"
+                f" older than --max-trust-root-age {args.max_trust_root_age}",
+                step="trust-root",
+                hint="install a newer snapshot (sigstore-offline trust-root refresh on a networked host)",
+            )
+        if age > STALE_DAYS and not args.quiet:
+            err.write(f"{PROG}: warning: trust-root snapshot {info.directory} is {age:.0f} days old"
+                      f" (refreshed {utc(info.refreshed_at)})\n")
+    elif args.max_trust_root_age is not None:
+        raise UsageError("--max-trust-root-age needs a trust-root snapshot (a directory with a manifest), not a file")
+    return root, described
 
 
 def hash_file(path: pathlib.Path, *, keep: bool = False) -> Tuple[bytes, Optional[bytes]]:
@@ -224,9 +247,9 @@ def _staging_hint(bundle: Any, exc: VerificationError, name: str, digest: bytes,
     return "the bundle was signed on the Sigstore staging instance; did you mean --staging?"
 
 
-def _report_ok(result: Verified, args: argparse.Namespace, out: TextIO) -> None:
+def _report_ok(result: Verified, args: argparse.Namespace, out: TextIO, root_info: Dict[str, Any]) -> None:
     if args.json:
-        out.write(json.dumps(result.as_json(), sort_keys=True) + "\n")
+        out.write(json.dumps({**result.as_json(), "trust_root": root_info}, sort_keys=True) + "\n")
     elif not args.quiet:
         who = f"{result.identity} ({result.issuer})" if result.identity is not None else "managed key"
         host = result.log_url.split("://", 1)[-1]
@@ -248,7 +271,8 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
             raise UsageError("--bundle applies to one artifact; give one artifact per run, or omit --bundle")
         policy = _policy(args)
         key = _key(args.key)
-        root = _trusted_root(args)
+        now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age
+        root, root_info = _trusted_root(args, now, err)
     except (UsageError, TrustRootError, InputError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         if args is not None and args.json:
@@ -270,7 +294,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
                       " please report it\n")
             codes.append(EXIT_BUG)
             continue
-        _report_ok(result, args, out)
+        _report_ok(result, args, out, root_info)
         codes.append(EXIT_OK)
     return max(codes)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import pathlib
-from typing import Optional
+from typing import Optional, Tuple
 
 from ..errors import TrustRootError
 from ..limits import MAX_TRUSTED_ROOT_BYTES
+from .snapshot import SnapshotInfo, load_snapshot
 from .trusted_root import TrustedRoot, parse_trusted_root
 
 ENV_DIR = "SIGSTORE_OFFLINE_TRUST_ROOTS"
@@ -44,17 +45,33 @@ def read_limited(path: pathlib.Path, limit: int) -> bytes:
     return data
 
 
-def load(path: pathlib.Path, *, label: Optional[str] = None) -> TrustedRoot:
-    """Load ``trusted_root.json`` from a file, or from a snapshot directory that holds one."""
-    target = path / "trusted_root.json" if path.is_dir() else path
+def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotInfo]]:
+    """A ``trusted_root.json`` file, or a snapshot directory whose manifest pins are checked first."""
+    if path.is_dir():
+        return load_snapshot(path)
     try:
-        data = read_limited(target, MAX_TRUSTED_ROOT_BYTES)
+        data = read_limited(path, MAX_TRUSTED_ROOT_BYTES)
     except FileNotFoundError:
-        raise TrustRootError(f"trust root {target} does not exist", step="trust-root") from None
+        raise TrustRootError(f"trust root {path} does not exist", step="trust-root") from None
     except (OSError, ValueError) as exc:
-        raise TrustRootError(f"cannot read trust root {target}: {exc}", step="trust-root") from None
-    return parse_trusted_root(data, source=label or str(target))
+        raise TrustRootError(f"cannot read trust root {path}: {exc}", step="trust-root") from None
+    return parse_trusted_root(data, source=str(path)), None
+
+
+def load(path: pathlib.Path) -> TrustedRoot:
+    return open_trust_root(path)[0]
+
+
+def open_shipped(instance: str) -> Tuple[TrustedRoot, SnapshotInfo]:
+    directory = shipped_dir() / instance
+    if not directory.is_dir():
+        raise TrustRootError(
+            f"the shipped {instance} trust-root snapshot is not installed ({directory}); set {ENV_DIR}"
+            " or give --trust-root",
+            step="trust-root",
+        )
+    return load_snapshot(directory)
 
 
 def shipped(instance: str) -> TrustedRoot:
-    return load(shipped_dir() / instance, label=f"shipped {instance} trust root")
+    return open_shipped(instance)[0]

@@ -32,10 +32,29 @@ src_unpack() {
 	:
 }
 
+src_compile() {
+	# The snapshot manifest sigstore-offline checks before it trusts trusted_root.json
+	# (sigstore-offline-snapshot(5)): every file pinned by sha256 and length.
+	local tr="${DISTDIR}/${P}.trusted_root.json" rt="${DISTDIR}/${P}.root.json"
+	local tr_sum rt_sum
+	tr_sum=$(sha256sum "${tr}" | cut -d' ' -f1) || die
+	rt_sum=$(sha256sum "${rt}" | cut -d' ' -f1) || die
+	[[ ${tr_sum} == "${TRUSTED_ROOT_SHA256}" ]] || die "trusted_root.json is not the TUF target ${TRUSTED_ROOT_SHA256}"
+	cat > manifest.json <<-EOF || die
+	{"format": "sigstore-offline-trust-root/1", "instance": "sigstore",
+	 "tuf_url": "https://tuf-repo-cdn.sigstore.dev", "source": "${CATEGORY}/${PF}",
+	 "refreshed_at": "2026-08-21T00:00:00Z", "tool_version": "", "tuf_versions": {"root": ${TUF_ROOT_VERSION}},
+	 "files": {
+	  "trusted_root.json": {"sha256": "${tr_sum}", "length": $(stat -c %s "${tr}"), "tuf_proven": false},
+	  "root.json": {"sha256": "${rt_sum}", "length": $(stat -c %s "${rt}"), "tuf_proven": false}}}
+	EOF
+}
+
 src_install() {
 	# The layout app-crypt/sigstore-offline and verify-sig.eclass read:
 	# /usr/share/sigstore-offline/trust-roots/<instance>/.
 	insinto /usr/share/sigstore-offline/trust-roots/sigstore
 	newins "${DISTDIR}/${P}.trusted_root.json" trusted_root.json
 	newins "${DISTDIR}/${P}.root.json" root.json
+	doins manifest.json
 }
