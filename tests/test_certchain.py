@@ -204,3 +204,17 @@ def test_root_must_be_self_signed() -> None:
 
 def test_empty_chain_is_rejected() -> None:
     _fails(PKI().leaf, [], "empty")
+
+
+def test_leaf_with_malformed_extension_is_rejected() -> None:
+    from cryptography.x509.oid import ExtensionOID
+
+    pki = PKI()
+    leaf = (
+        x509.CertificateBuilder().subject_name(_name("leaf")).issuer_name(pki.inter.subject)
+        .public_key(pki.leaf_key.public_key()).serial_number(7)
+        .not_valid_before(T0 - datetime.timedelta(days=1)).not_valid_after(T0 + datetime.timedelta(days=1))
+        .add_extension(x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, b"\x04\x00"), critical=True)
+        .sign(pki.inter_key, hashes.SHA256())
+    )
+    _fails(leaf, pki.chain, "malformed extensions")
