@@ -96,17 +96,19 @@ class Bundle(NamedTuple):
         return self.content.signatures[0].signature
 
 
-def _certificate(value: Any, what: str) -> x509.Certificate:
-    mapping = enc.obj(value, what)
-    der = enc.b64decode(enc.req(mapping, "rawBytes", what), f"{what}.rawBytes")
-    if not der:
-        raise ValueError(f"{what}.rawBytes: empty")
+def load_certificate(der: bytes, what: str) -> x509.Certificate:
+    """Load a DER certificate and decode every field the verifier reads, now: older ``cryptography``
+    (38) decodes names and extensions lazily, and a malformed one must be an input error here, not
+    a surprise in a later step. Raises ValueError naming ``what``."""
     try:
         with warnings.catch_warnings():
             # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
             # serial number: refuse them now, as one clear error rather than a stray warning.
             warnings.simplefilter("error")
             cert = x509.load_der_x509_certificate(der)
+            cert.issuer, cert.subject, cert.serial_number, cert.signature_algorithm_oid  # noqa: B018
+            for _ in cert.extensions:
+                pass
     except (ValueError, Warning) as exc:
         raise ValueError(f"{what}: not a valid DER X.509 certificate ({exc})") from None
     try:
@@ -114,6 +116,14 @@ def _certificate(value: Any, what: str) -> x509.Certificate:
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise ValueError(f"{what}: unsupported or malformed public key ({exc})") from None
     return cert
+
+
+def _certificate(value: Any, what: str) -> x509.Certificate:
+    mapping = enc.obj(value, what)
+    der = enc.b64decode(enc.req(mapping, "rawBytes", what), f"{what}.rawBytes")
+    if not der:
+        raise ValueError(f"{what}.rawBytes: empty")
+    return load_certificate(der, what)
 
 
 def _proof(value: Any, what: str) -> InclusionProof:

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from .. import _encoding as enc
 from ..errors import TrustRootError
+from ..model import load_certificate
 from ..limits import MAX_CHAIN_CERTIFICATES, MAX_TRUSTED_ROOT_BYTES
 
 TRUSTED_ROOT_MEDIA_TYPES = frozenset(
@@ -171,10 +172,7 @@ def _authority(value: Any, what: str) -> Authority:
     for index, item in enumerate(raw):
         where = f"{what}.certChain.certificates[{index}]"
         der = enc.b64decode(enc.req(enc.obj(item, where), "rawBytes", where), f"{where}.rawBytes")
-        try:
-            chain.append(x509.load_der_x509_certificate(der))
-        except ValueError:
-            raise ValueError(f"{where}: not a DER X.509 certificate") from None
+        chain.append(load_certificate(der, where))
     valid_for = _window(enc.req(mapping, "validFor", what), f"{what}.validFor")
     return Authority(uri, subject, tuple(chain), valid_for)
 
