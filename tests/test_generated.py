@@ -193,14 +193,26 @@ def test_ca_validity_window_is_enforced(world: TestSigstore, tmp_path: pathlib.P
     assert _run(_make(world, {}), path, tmp_path)[0] == 0  # the end is inclusive
 
 
-def test_generator_script_writes_the_corpus(tmp_path: pathlib.Path) -> None:
+def test_generated_corpus_through_the_cli(tmp_path: pathlib.Path) -> None:
+    """Every case tests/gen_testinstance.py writes (conformance-suite layout, 127 cases from
+    tests/testinstance/catalog.py): valid ones verify, ``_fail`` ones are rejected, never with a bug."""
     import subprocess
     import sys
 
     script = pathlib.Path(__file__).with_name("gen_testinstance.py")
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
-    written = sorted(p.name for p in tmp_path.glob("*.sigstore.json"))
-    assert len(written) == len(VALID) + len(NEGATIVE)
-    root = tmp_path / "trusted_root.json"
-    code, _, err = _run(json.loads((tmp_path / "v0.3-dsse.sigstore.json").read_text()), root, tmp_path)
-    assert code == 0, err
+    cases = sorted(p for p in tmp_path.iterdir() if (p / "bundle.sigstore.json").exists())
+    assert len(cases) >= 100
+    wrong = []
+    for case in cases:
+        argv = ["--bundle", str(case / "bundle.sigstore.json"), "--trusted-root", str(case / "trusted_root.json")]
+        if (case / "key.pub").exists():
+            argv += ["--key", str(case / "key.pub")]
+        else:
+            argv += ["--cert-identity", (case / "identity").read_text().strip(),
+                     "--cert-oidc-issuer", (case / "issuer").read_text().strip()]
+        code, _, err = run_json(argv + [str(case / "artifact")])
+        expect_fail = case.name.endswith("_fail")
+        if (code != 0) != expect_fail or code == 5 or "Traceback" in err:
+            wrong.append(f"{case.name}: exit {code} {err.strip()[:200]}")
+    assert not wrong, "\n".join(wrong)

@@ -25,6 +25,11 @@ MANIFEST = "manifest.json"
 FORMAT = "sigstore-offline-trust-root/1"
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_FILES = 64
+# The TUF roles whose versions a refreshed snapshot records, and the files holding their metadata.
+# Intermediate roots walked through by a refresh are kept as ``<version>.root.json``.
+TUF_ROLES = ("root", "timestamp", "snapshot", "targets")
+TUF_METADATA = {"root": "root.json", "timestamp": "timestamp.json", "snapshot": "snapshot.json",
+                "targets": "targets.json"}
 
 
 class PinnedFile(NamedTuple):
@@ -104,8 +109,13 @@ def _parse_manifest(directory: pathlib.Path, data: bytes) -> SnapshotInfo:
     )
 
 
-def load_snapshot(directory: pathlib.Path) -> Tuple[TrustedRoot, SnapshotInfo]:
-    """Check every pin of ``directory/manifest.json``, then parse the pinned ``trusted_root.json``."""
+def read_pinned(directory: pathlib.Path) -> Tuple[SnapshotInfo, Dict[str, bytes]]:
+    """Check every pin of ``directory/manifest.json``; return the manifest and the pinned files' bytes.
+
+    Raises :class:`TrustRootError` (step ``trust-root``, one-line message) for a missing or malformed
+    manifest, a manifest without a ``trusted_root.json`` pin, and any pinned file that is missing,
+    unreadable, larger than the limit, or whose length or sha256 differs from its pin.
+    """
     try:
         manifest = _read(directory / MANIFEST, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
@@ -116,7 +126,7 @@ def load_snapshot(directory: pathlib.Path) -> Tuple[TrustedRoot, SnapshotInfo]:
         info = _parse_manifest(directory, manifest)
     except ValueError as exc:
         raise _fail(directory, f"{MANIFEST} is malformed: {exc}") from None
-    trusted_root = b""
+    contents: Dict[str, bytes] = {}
     for name, pin in sorted(info.files.items()):
         try:
             data = _read(directory / name, MAX_TRUSTED_ROOT_BYTES)
@@ -129,29 +139,57 @@ def load_snapshot(directory: pathlib.Path) -> Tuple[TrustedRoot, SnapshotInfo]:
         actual = hashlib.sha256(data).hexdigest()
         if actual != pin.sha256:
             raise _fail(directory, f"{name} has sha256 {actual}, the manifest pins {pin.sha256}")
-        if name == "trusted_root.json":
-            trusted_root = data
-    root = parse_trusted_root(trusted_root, source=str(directory / "trusted_root.json"))
+        contents[name] = data
+    return info, contents
+
+
+def load_snapshot(directory: pathlib.Path) -> Tuple[TrustedRoot, SnapshotInfo]:
+    """Check every pin of ``directory/manifest.json``, then parse the pinned ``trusted_root.json``.
+
+    Raises :class:`TrustRootError` as :func:`read_pinned` does, or when ``trusted_root.json`` does
+    not parse.
+    """
+    info, contents = read_pinned(directory)
+    root = parse_trusted_root(contents["trusted_root.json"], source=str(directory / "trusted_root.json"))
     return root, info
+
+
+def manifest_bytes(files: Mapping[str, bytes], *, instance: str, tuf_url: str, source: str,
+                   refreshed_at: datetime.datetime, tool_version: str, tuf_versions: Mapping[str, int],
+                   tuf_proven: Tuple[str, ...] = ()) -> bytes:
+    """The manifest for ``files`` (name -> bytes), canonical: sorted keys, two-space indent, final newline.
+
+    Raises ValueError for a name :func:`load_snapshot` would refuse, or without ``trusted_root.json``.
+    """
+    pins = {}
+    for name, data in sorted(files.items()):
+        if "/" in name or name in ("", ".", "..", MANIFEST) or name.startswith("."):
+            raise ValueError(f"file name {name!r} is not a plain file name")
+        pins[name] = {"sha256": hashlib.sha256(data).hexdigest(), "length": len(data),
+                      "tuf_proven": name in tuf_proven}
+    if "trusted_root.json" not in pins:
+        raise ValueError("trusted_root.json is not among the files")
+    if len(pins) > MAX_FILES:
+        raise ValueError(f"more than {MAX_FILES} files")
+    document = {"format": FORMAT, "instance": instance, "tuf_url": tuf_url, "source": source,
+                "refreshed_at": enc.utc(refreshed_at), "tool_version": tool_version,
+                "tuf_versions": dict(tuf_versions), "files": pins}
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
 
 def build_manifest(directory: pathlib.Path, *, instance: str, tuf_url: str, source: str,
                    refreshed_at: datetime.datetime, tool_version: str, tuf_proven: Tuple[str, ...] = ()) -> bytes:
-    """The manifest bytes for the files now in ``directory`` (used to make the shipped snapshots)."""
+    """The manifest bytes for the ``*.json`` files now in ``directory`` (used to make the shipped snapshots)."""
     files = {}
     for path in sorted(directory.iterdir()):
         if path.name == MANIFEST or path.name.startswith(".") or not path.is_file() or path.suffix != ".json":
             continue
-        data = path.read_bytes()
-        files[path.name] = {"sha256": hashlib.sha256(data).hexdigest(), "length": len(data),
-                            "tuf_proven": path.name in tuf_proven}
+        files[path.name] = path.read_bytes()
     versions: Dict[str, int] = {}
-    if (directory / "root.json").exists():
-        versions["root"] = int(json.loads((directory / "root.json").read_text())["signed"]["version"])
-    document = {"format": FORMAT, "instance": instance, "tuf_url": tuf_url, "source": source,
-                "refreshed_at": enc.utc(refreshed_at), "tool_version": tool_version, "tuf_versions": versions,
-                "files": files}
-    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+    if "root.json" in files:
+        versions["root"] = int(json.loads(files["root.json"])["signed"]["version"])
+    return manifest_bytes(files, instance=instance, tuf_url=tuf_url, source=source, refreshed_at=refreshed_at,
+                          tool_version=tool_version, tuf_versions=versions, tuf_proven=tuf_proven)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
