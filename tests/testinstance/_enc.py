@@ -5,6 +5,8 @@ Test helper, not product code.
 
 from __future__ import annotations
 
+from . import der  # the one DER writer of the test helpers
+
 import base64
 import datetime
 import hashlib
@@ -64,23 +66,8 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
 
 
-def der_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def der_tlv(tag: int, content: bytes) -> bytes:
-    return bytes([tag]) + der_length(len(content)) + content
-
-
-def der_utf8(text: str) -> bytes:
-    return der_tlv(0x0C, text.encode("utf-8"))
-
-
 def der_octets(data: bytes) -> bytes:
-    return der_tlv(0x04, data)
+    return der.octet_string(data)
 
 
 def der_elements(data: bytes) -> "list[tuple[int, bytes, bytes]]":

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
-from . import _enc
+from . import _enc, der
 from .ctlog import CTLog, sct_list
 
 DEFAULT_IDENTITY = "https://github.com/example/project/.github/workflows/release.yml@refs/tags/v1.0"
@@ -105,7 +105,7 @@ def _claim_value(dotted: str, value: str) -> bytes:
     """Fulcio encodes ...1.1-1.6 as raw bytes and ...1.8 and later as a DER UTF8String."""
     if dotted.startswith(FULCIO_OID) and int(dotted[len(FULCIO_OID):].split(".")[0]) <= 6:
         return value.encode("utf-8")
-    return _enc.der_utf8(value)
+    return der.tlv(0x0C, value.encode())
 
 
 def _name(organization: str, common_name: str) -> x509.Name:
@@ -186,7 +186,7 @@ class FulcioCA:
         if spec.issuer is not None and "legacy" in spec.issuer_extensions:
             extensions.append((OIDC_ISSUER_LEGACY, (spec.legacy_issuer or spec.issuer).encode("utf-8")))
         if spec.issuer is not None and "v2" in spec.issuer_extensions:
-            extensions.append((OIDC_ISSUER_V2, _enc.der_utf8(spec.issuer)))
+            extensions.append((OIDC_ISSUER_V2, der.tlv(0x0C, spec.issuer.encode())))
         extensions.extend((oid, _claim_value(oid, value)) for oid, value in spec.claims)
         for dotted, value in sorted(extensions, key=lambda item: _arcs(item[0])):
             builder = builder.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(dotted), value),

@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from . import _enc
+from . import _enc, der
 
 # 1.3.6.1.4.1.11129.2.4.3, RFC 6962 section 3.1, DER-encoded OBJECT IDENTIFIER.
 POISON_OID_DER = bytes.fromhex("060a2b06010401d679020403")
@@ -47,11 +47,11 @@ def strip_extension(tbs: bytes, oid_der: bytes) -> bytes:
                     found = True
                     continue
                 kept.append(ext_whole)
-            whole = _enc.der_tlv(0xA3, _enc.der_tlv(0x30, b"".join(kept)))
+            whole = der.tlv(0xA3, der.tlv(0x30, b"".join(kept)))
         out.append(whole)
     if not found:
         raise ValueError("extension not present")
-    return _enc.der_tlv(0x30, b"".join(out))
+    return der.tlv(0x30, b"".join(out))
 
 
 class CTLog:
