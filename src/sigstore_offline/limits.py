@@ -16,3 +16,13 @@ MAX_CHECKPOINT_SIGNATURES = 64
 MAX_DSSE_PAYLOAD_BYTES = 8 * 1024 * 1024
 MAX_INTEGER = 2**63 - 1
 HASH_CHUNK_BYTES = 1024 * 1024
+# PEP 740: one attestation or provenance file, and the attestations verified for one distribution.
+MAX_ATTESTATION_FILE_BYTES = 16 * 1024 * 1024
+MAX_ATTESTATIONS = 64
+# cosign's detached files: a signature, a certificate, a certificate chain, an RFC 3161 timestamp.
+MAX_COSIGN_FILE_BYTES = 256 * 1024
+# Upstream policy files (sigstore-offline-policy(5)).
+MAX_POLICY_BYTES = 1024 * 1024
+MAX_POLICY_PATTERNS = 64
+MAX_POLICY_KEYS = 4096
+MAX_POLICY_SIGNERS = 64

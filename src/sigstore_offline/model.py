@@ -109,7 +109,7 @@ def load_certificate(der: bytes, what: str) -> x509.Certificate:
             cert.issuer, cert.subject, cert.serial_number, cert.signature_algorithm_oid  # noqa: B018
             for _ in cert.extensions:
                 pass
-    except (ValueError, Warning) as exc:
+    except (ValueError, KeyError, Warning) as exc:  # KeyError: cryptography 38, a name with an unknown string tag
         raise ValueError(f"{what}: not a valid DER X.509 certificate ({exc})") from None
     try:
         cert.public_key()

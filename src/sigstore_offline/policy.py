@@ -4,12 +4,18 @@ The certificate is first summarised (SANs, OIDC issuer) and the policy is matche
 summary. The issuer comes from extension 1.3.6.1.4.1.57264.1.8 (a DER UTF8String) or the legacy
 1.3.6.1.4.1.57264.1.1 (raw bytes); when both are present they must agree. Regular expressions
 must match the whole value (``re.fullmatch``), never a substring.
+
+The summary also carries the Fulcio claims 1.3.6.1.4.1.57264.1.8 to .22 (each a DER UTF8String:
+Build Signer URI, Source Repository URI, Build Config URI, ...) as ``claims``, decoded strictly,
+for policies that look at more than the SAN (the PEP 740 Trusted Publisher policies). A claim
+that is not a well-formed UTF8String is left out of ``claims``.
 """
 
 from __future__ import annotations
 
 import re
-from typing import List, NamedTuple, Optional, Pattern, Tuple
+import types
+from typing import Dict, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
@@ -21,6 +27,10 @@ STEP = "identity"
 OIDC_ISSUER_LEGACY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 OTHERNAME_SAN = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+# Fulcio's DER-UTF8String claims (docs/oid-info.md of sigstore/fulcio): 1.8 Issuer (V2) to
+# 1.22 Source Repository Visibility At Signing.
+FULCIO_CLAIMS = frozenset(f"1.3.6.1.4.1.57264.1.{arc}" for arc in range(8, 23))
+_NO_CLAIMS: Mapping[str, str] = types.MappingProxyType({})
 
 
 class CertificateIdentity(NamedTuple):
@@ -28,6 +38,7 @@ class CertificateIdentity(NamedTuple):
 
     sans: Tuple[str, ...]
     issuer: Optional[str]
+    claims: Mapping[str, str] = _NO_CLAIMS  # dotted OID -> value, for the FULCIO_CLAIMS present
 
     @property
     def san(self) -> str:
@@ -72,7 +83,34 @@ def summarise(cert: x509.Certificate) -> CertificateIdentity:
             f"certificate names two different OIDC issuers: {issuer_modern!r} (1.8) and {issuer_legacy!r} (1.1)",
             step=STEP,
         )
-    return CertificateIdentity(tuple(sans), issuer_modern if issuer_modern is not None else issuer_legacy)
+    return CertificateIdentity(
+        tuple(sans), issuer_modern if issuer_modern is not None else issuer_legacy, _claims(cert)
+    )
+
+
+def _claims(cert: x509.Certificate) -> Mapping[str, str]:
+    claims: Dict[str, str] = {}
+    for extension in cert.extensions:
+        dotted = extension.oid.dotted_string
+        if dotted not in FULCIO_CLAIMS:
+            continue
+        raw = getattr(extension.value, "value", None)
+        try:
+            claims[dotted] = _der.utf8_string(_der.parse(raw if isinstance(raw, bytes) else b""))
+        except ValueError:
+            # Left out, not fatal: a plain identity check does not read these claims, and a policy
+            # that needs one fails because it is missing.
+            continue
+    return types.MappingProxyType(claims) if claims else _NO_CLAIMS
+
+
+class SignerPolicy(Protocol):
+    """What the pipeline needs of a policy: :class:`Identity`, ``upstream.AnySigner``, the PEP 740
+    Trusted Publisher policies."""
+
+    def check(self, found: CertificateIdentity) -> None: ...  # raise VerificationError(step="identity")
+
+    def describe(self) -> str: ...
 
 
 class Identity(NamedTuple):

@@ -38,6 +38,8 @@ Modules (one concern each):
 * ``instance`` -- ``TestInstance``: wires the parts; ``issue_leaf``, ``bundle``, ``sign_artifact``,
   ``sign_dsse``, ``trusted_root_json``; ``tsa`` is a ``tsa.TestTSA`` made on first use.
 * ``catalog`` -- named ``VALID`` and ``NEGATIVE`` cases (shape, why, trust-root variant, policy).
+* ``cosign`` -- ``sign_blob``: what ``cosign sign-blob`` writes (detached ``.sig``/``.crt``/chain,
+  the old ``--bundle`` JSON with a Rekor v1 SET, an RFC 3161 timestamp file); ``COSIGN_TAMPERS``.
 * ``tsa``, ``der`` -- the RFC 3161 TSA and DER writer (separate owners); ``merkle_ref`` -- the
   textbook Merkle definitions; ``world`` -- the earlier single-module instance used by test_generated.py.
 

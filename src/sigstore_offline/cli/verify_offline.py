@@ -21,7 +21,7 @@ from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO, Tuple
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from .. import __version__
+from .. import __version__, cosign
 from .._encoding import utc
 from ..errors import (
     EXIT_BUG,
@@ -33,8 +33,8 @@ from ..errors import (
     VerificationError,
 )
 from ..limits import HASH_CHUNK_BYTES, MAX_BUNDLE_BYTES, MAX_KEY_BYTES
-from ..model import Bundle, parse_bundle
-from ..policy import Identity
+from ..model import Bundle
+from ..policy import Identity, SignerPolicy
 from ..trust import store
 from ..trust.trusted_root import TrustedRoot
 from ..verify.pipeline import Artifact, Verified, verify
@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     issuer.add_argument("--cert-oidc-issuer-regexp", "--certificate-oidc-issuer-regexp", metavar="RE",
                         help="a regular expression the whole issuer must match")
     parser.add_argument("--key", metavar="PEM", help="a PEM public key, for bundles signed with a managed key")
+    parser.add_argument("--policy", metavar="NAME_OR_FILE",
+                        help="an upstream policy (shipped: cpython; or a policy file) that picks the expected signer"
+                             " from the artifact's file name (sigstore-offline-policy(5))")
+    parser.add_argument("--name", metavar="FILENAME",
+                        help="the artifact's upstream file name: for a sha256: digest, or a renamed file (with --policy)")
     roots = parser.add_mutually_exclusive_group()
     roots.add_argument("--trust-root", metavar="FILE_OR_DIR",
                        help="a trusted_root.json, or a snapshot directory holding one (default: shipped production)")
@@ -83,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success; failures still go to stderr")
     parser.add_argument("--offline", action="store_true",
                         help="accepted for sigstore-python compatibility; verify-offline is always offline")
+    legacy = parser.add_argument_group("cosign's detached signatures and old bundles (docs/cosign.md; --bundle also"
+                                       " reads cosign's old bundle JSON)")
+    legacy.add_argument("--signature", metavar="FILE",
+                        help="a detached signature (cosign sign-blob --output-signature: base64, or raw bytes)")
+    legacy.add_argument("--certificate", metavar="FILE",
+                        help="the signing certificate of --signature: PEM, base64 of PEM, or DER")
+    legacy.add_argument("--certificate-chain", metavar="FILE",
+                        help="PEM intermediates (and root) of --certificate; must match a CA in the trust root")
+    legacy.add_argument("--rfc3161-timestamp", metavar="FILE",
+                        help="cosign's RFC 3161 timestamp over the signature (JSON or DER): a verified signing time")
+    legacy.add_argument("--insecure-ignore-tlog", action="store_true",
+                        help="INSECURE: accept a signature that has no transparency-log entry; the verdict says"
+                             " WEAKER")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -101,6 +119,13 @@ def _compat(argv: Sequence[str]) -> List[str]:
 def _policy(args: argparse.Namespace) -> Optional[Identity]:
     has_identity = args.cert_identity is not None or args.cert_identity_regexp is not None
     has_issuer = args.cert_oidc_issuer is not None or args.cert_oidc_issuer_regexp is not None
+    if args.policy is not None:
+        if has_identity or has_issuer or args.key is not None:
+            raise UsageError("--policy picks the signer itself; do not combine it with --cert-* options or --key")
+        from ..upstream import load_policy  # only --policy needs it
+
+        args.upstream_policy = load_policy(args.policy)
+        return None
     if args.key is not None:
         if has_identity or has_issuer:
             raise UsageError("--key verifies a managed-key bundle; identity options do not apply to it")
@@ -208,23 +233,31 @@ def load_bundle(path: pathlib.Path) -> Bundle:
         raise InputError(f"bundle {path} is larger than {MAX_BUNDLE_BYTES} bytes", step="bundle") from None
     except OSError as exc:
         raise InputError(f"cannot read bundle {path}: {exc.strerror or exc}", step="bundle") from None
-    return parse_bundle(raw, source=str(path))
+    return cosign.parse_any_bundle(raw, source=str(path))  # a Sigstore bundle, or cosign's old bundle JSON
 
 
-def verify_one(target: str, args: argparse.Namespace, root: TrustedRoot, policy: Optional[Identity], key: Any) -> Verified:
+def verify_one(target: str, args: argparse.Namespace, root: TrustedRoot, policy: Optional[SignerPolicy],
+               key: Any) -> Verified:
     match = DIGEST.fullmatch(target)
     if match and not os.path.exists(target):
-        if args.bundle is None:
-            raise UsageError(f"{target}: a digest needs --bundle")
-        digest, data, name = bytes.fromhex(match.group(1)), None, target
+        if args.bundle is None and getattr(args, "signature", None) is None:
+            raise UsageError(f"{target}: a digest needs --bundle (or --signature)")
+        digest, data, name = bytes.fromhex(match.group(1)), None, args.name or target
+        if args.name is None and getattr(args, "upstream_policy", None) is not None:
+            raise UsageError(f"{target}: --policy needs the artifact's file name for a digest; give --name")
     else:
         from cryptography.hazmat.primitives.asymmetric import ed25519  # local: only managed Ed25519 keys need bytes
 
         digest, data = hash_file(pathlib.Path(target), keep=isinstance(key, ed25519.Ed25519PublicKey))
         name = target
-    bundle = load_bundle(_bundle_path(target, args.bundle))
+    upstream = getattr(args, "upstream_policy", None)
+    if upstream is not None:  # the signer this file name must carry (sigstore-offline-policy(5))
+        policy = upstream.for_artifact(args.name or os.path.basename(target))
+    bundle = cosign.load(args, root) or load_bundle(_bundle_path(target, args.bundle))  # cosign: docs/cosign.md
+    bundle = cosign.prepare(bundle, args)
     try:
-        return verify(bundle, artifact=Artifact(name, digest, data), trusted_root=root, policy=policy, key=key)
+        return verify(bundle, artifact=Artifact(name, digest, data), trusted_root=root, policy=policy, key=key,
+                      allow_no_tlog=cosign.allow_no_tlog(args))
     except VerificationError as exc:
         if exc.hint is None and not args.staging and args.trust_root is None and args.trusted_root is None:
             exc.hint = _staging_hint(bundle, exc, name, digest, data, policy, key)
@@ -232,7 +265,7 @@ def verify_one(target: str, args: argparse.Namespace, root: TrustedRoot, policy:
 
 
 def _staging_hint(bundle: Any, exc: VerificationError, name: str, digest: bytes, data: Optional[bytes],
-                  policy: Optional[Identity], key: Any) -> Optional[str]:
+                  policy: Optional[SignerPolicy], key: Any) -> Optional[str]:
     """A failure against production that passes these steps against staging suggests --staging."""
     if exc.step not in ("certificate-chain", "tlog", "timestamp"):
         return None
@@ -250,6 +283,9 @@ def _staging_hint(bundle: Any, exc: VerificationError, name: str, digest: bytes,
 def _report_ok(result: Verified, args: argparse.Namespace, out: TextIO, root_info: Dict[str, Any]) -> None:
     if args.json:
         out.write(json.dumps({**result.as_json(), "trust_root": root_info}, sort_keys=True) + "\n")
+    elif result.weaker is not None and not args.quiet:  # --insecure-ignore-tlog, no log entry (docs/cosign.md)
+        who = f"{result.identity} ({result.issuer})" if result.identity is not None else "managed key"
+        out.write(f"OK (WEAKER: {result.weaker}): {result.artifact}  {who}\n")
     elif not args.quiet:
         who = f"{result.identity} ({result.issuer})" if result.identity is not None else "managed key"
         host = result.log_url.split("://", 1)[-1]
@@ -264,11 +300,19 @@ def _report_failure(target: str, exc: SigstoreOfflineError, args: argparse.Names
 
 
 def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["pypi"]:  # PEP 740 attestations: their own options (verify-offline-pypi(1))
+        from .pypi import main as pypi_main
+
+        return pypi_main(argv[1:], out=out, err=err)
     args = None
     try:
-        args = build_parser().parse_args(_compat(sys.argv[1:] if argv is None else argv))
+        args = build_parser().parse_args(_compat(argv))
         if args.bundle is not None and len(args.artifacts) > 1:
             raise UsageError("--bundle applies to one artifact; give one artifact per run, or omit --bundle")
+        if args.name is not None and len(args.artifacts) > 1:
+            raise UsageError("--name applies to one artifact; give one artifact per run, or omit --name")
+        cosign.check_options(args)
         policy = _policy(args)
         key = _key(args.key)
         now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age

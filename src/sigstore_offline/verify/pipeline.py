@@ -27,7 +27,7 @@ from cryptography import x509
 from .._encoding import utc
 from ..errors import UsageError, VerificationError
 from ..model import Bundle, MessageSignature, TlogEntry
-from ..policy import Identity, summarise
+from ..policy import SignerPolicy, summarise
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot
 from . import certchain, checkpoint, dsse, merkle, sct, tlog
 from .rfc3161 import verify_timestamp
@@ -52,13 +52,17 @@ class Verified(NamedTuple):
     log_url: str
     log_index: int
     times: Tuple[Tuple[str, datetime.datetime], ...]
+    # Set only by verify(allow_no_tlog=True) for a bundle without any log entry: why the verdict is
+    # weaker. Then entry_kind and log_url are "", log_index is -1, and times may be empty.
+    weaker: Optional[str] = None
 
     @property
     def signed_at(self) -> datetime.datetime:
+        """The earliest verified time (``times`` is empty only in a weaker verdict: check ``weaker``)."""
         return min(moment for _, moment in self.times)
 
     def as_json(self) -> dict:
-        return {
+        record = {
             "artifact": self.artifact,
             "digest": f"sha256:{self.digest}",
             "verified": True,
@@ -69,9 +73,14 @@ class Verified(NamedTuple):
             "entry_kind": self.entry_kind,
             "log": self.log_url,
             "log_index": self.log_index,
-            "signed_at": utc(self.signed_at),
+            "signed_at": utc(self.signed_at) if self.times else None,
             "verified_times": [{"source": source, "time": utc(moment)} for source, moment in self.times],
         }
+        if self.weaker is not None:  # keys only a weaker verdict has (--insecure-ignore-tlog)
+            record.update({"weaker": self.weaker, "tlog": bool(self.log_url)})
+            if not self.log_url:
+                record.update({"entry_kind": None, "log": None, "log_index": None})
+        return record
 
 
 def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Tuple[LogKey, Optional[datetime.datetime]]:
@@ -158,10 +167,18 @@ def verify(
     *,
     artifact: Artifact,
     trusted_root: TrustedRoot,
-    policy: Optional[Identity] = None,
+    policy: Optional[SignerPolicy] = None,
     key: Any = None,
+    allow_no_tlog: bool = False,
 ) -> Verified:
-    """Run every step on a parsed bundle; return :class:`Verified` or raise."""
+    """Run every step on a parsed bundle; return :class:`Verified` or raise.
+
+    ``allow_no_tlog`` (the CLI's ``--insecure-ignore-tlog``, docs/cosign.md) lets a bundle with no
+    transparency-log entry at all pass as a *weaker* verdict (``Verified.weaker`` says why): every
+    other step still runs, and log entries that are present are verified as always. Without a log
+    entry or a timestamp there is no verified time; the chain is then checked at the signing
+    certificate's own notBefore, which the verdict names as unverified.
+    """
     # Which signer: a Fulcio certificate checked against an identity policy, or a managed key.
     if bundle.certificate is not None:
         if key is not None:
@@ -181,7 +198,7 @@ def verify(
     for token in bundle.rfc3161_timestamps:
         stamp = verify_timestamp(token, signature=bundle.signature, authorities=trusted_root.timestamp_authorities)
         times.append(("timestamp", stamp.time))
-    if not bundle.tlog_entries:
+    if not bundle.tlog_entries and not allow_no_tlog:
         raise VerificationError("the bundle has no transparency-log entry", step="tlog")
     logs: List[Tuple[TlogEntry, LogKey]] = []
     unbound: List[LogKey] = []
@@ -192,7 +209,8 @@ def verify(
             times.append(("tlog", integrated))
         else:
             unbound.append(log)
-    if not times:
+    weaker = _weaker(bundle, times) if not bundle.tlog_entries else None  # only with allow_no_tlog
+    if not times and weaker is None:
         raise VerificationError(
             "no verified signing time: the bundle has no trusted timestamp and no log entry with a signed"
             " integrated time (Rekor v2 entries need an RFC 3161 timestamp)",
@@ -209,9 +227,10 @@ def verify(
 
     identity = issuer = None
     if bundle.certificate is not None and policy is not None:
-        # Step 4: the chain, at every verified time.
-        authority = _find_authority(bundle.certificate, bundle.chain, trusted_root, times[0][1])
-        for _, moment in times[1:]:
+        # Step 4: the chain, at every verified time (weaker verdict without one: at notBefore).
+        moments = [moment for _, moment in times] or [certchain.not_before(bundle.certificate)]
+        authority = _find_authority(bundle.certificate, bundle.chain, trusted_root, moments[0])
+        for moment in moments[1:]:
             _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
         # Step 5: SCTs.
         sct.verify_scts(bundle.certificate, authority.chain[0], trusted_root.ctlogs)
@@ -232,7 +251,11 @@ def verify(
     for entry, _ in logs:
         tlog.verify_entry_body(entry, bundle, public_key=public_key, artifact_digest=artifact.digest)
 
-    first_entry, first_log = logs[0]
+    entry_kind, log_url, log_index = "", "", -1  # a weaker verdict has no log entry
+    if logs:
+        first_entry, first_log = logs[0]
+        entry_kind = f"{first_entry.kind} {first_entry.kind_version}"
+        log_url, log_index = first_log.base_url, first_entry.log_index
     return Verified(
         artifact=artifact.name,
         digest=artifact.digest.hex(),
@@ -240,8 +263,20 @@ def verify(
         issuer=issuer,
         key_verified=bundle.certificate is None,
         bundle_media_type=bundle.media_type,
-        entry_kind=f"{first_entry.kind} {first_entry.kind_version}",
-        log_url=first_log.base_url,
-        log_index=first_entry.log_index,
+        entry_kind=entry_kind,
+        log_url=log_url,
+        log_index=log_index,
         times=tuple(sorted(times, key=lambda item: item[1])),
+        weaker=weaker,
     )
+
+
+def _weaker(bundle: Bundle, times: Sequence[Tuple[str, datetime.datetime]]) -> str:
+    """Why a verdict without any transparency-log entry is weaker, and what time it rests on."""
+    reason = "no transparency-log evidence"
+    if times:
+        return f"{reason}; signing time from an RFC 3161 timestamp only"
+    if bundle.certificate is not None:
+        return (f"{reason}; no verified signing time, the chain was checked at the certificate's own notBefore"
+                f" {utc(certchain.not_before(bundle.certificate))} (unverified)")
+    return f"{reason}; no verified signing time (managed key)"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -50,7 +50,9 @@ _HASHES = {
     "2.16.840.1.101.3.4.2.2": "sha384",
     "2.16.840.1.101.3.4.2.3": "sha512",
 }
-_HASH_CLASSES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASH_CLASSES: Dict[str, Callable[[], hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512
+}
 # signatureAlgorithm -> (key kind, hash name; None = the SignerInfo digestAlgorithm; "" = no hash)
 _SIGNATURES: Dict[str, Tuple[type, Optional[str]]] = {
     "1.2.840.10045.4.3.2": (ec.EllipticCurvePublicKey, "sha256"),
@@ -349,7 +351,8 @@ def _check_certificate(token: _Token, authority: Authority) -> Tuple[int, str]:
         eku = leaf.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE)
     except (x509.ExtensionNotFound, ValueError):
         eku = None
-    if eku is None or not eku.critical or list(eku.value) != [TIME_STAMPING]:
+    usages = list(eku.value) if eku is not None and isinstance(eku.value, x509.ExtendedKeyUsage) else []
+    if eku is None or not eku.critical or usages != [TIME_STAMPING]:
         return 4, "its certificate's extended key usage is not a critical, sole id-kp-timeStamping (RFC 3161 2.3)"
     try:
         verify_chain(leaf, authority.chain[1:], token.gen_time, purpose=TIME_STAMPING, step=STEP)

@@ -47,13 +47,14 @@ def _millis(moment: datetime.datetime) -> int:
 def signed_data(sct: Any, *, issuer_key_hash: bytes, tbs_precertificate: bytes) -> bytes:
     # Both lengths fit their fields: a certificate inside a bundle (at most MAX_BUNDLE_BYTES of
     # base64) is far below 2**24 bytes, and SCT extensions come length-prefixed in 16 bits.
+    extensions: bytes = sct.extension_bytes
     return (
         struct.pack(">BBQH", 0, 0, _millis(sct.timestamp), 1)
         + issuer_key_hash
         + len(tbs_precertificate).to_bytes(3, "big")
         + tbs_precertificate
-        + struct.pack(">H", len(sct.extension_bytes))
-        + sct.extension_bytes
+        + struct.pack(">H", len(extensions))
+        + extensions
     )
 
 

@@ -1,0 +1,408 @@
+"""cosign's legacy blob-signing formats, read strictly and turned into a :class:`model.Bundle`, so
+that the one verification pipeline (``verify/pipeline.py``) runs every step on them.
+
+Inputs (``cosign sign-blob`` without ``--new-bundle-format``; see docs/cosign.md):
+
+* a detached signature (``--output-signature``): base64 of the signature bytes (cosign's default
+  ``--b64``), or the raw bytes (``--b64=false``); line breaks and surrounding white space are
+  ignored, anything else that is text but not standard padded base64 is malformed;
+* a signing certificate (``--output-certificate``): PEM, base64 of PEM (what ``--b64`` makes of
+  it), or DER; exactly one certificate;
+* a certificate chain (``verify-blob --certificate-chain``): PEM, the issuing intermediate first,
+  the root optional and last. It is never a trust anchor here: it must equal the leading
+  certificates of a Fulcio CA chain in the trusted root, that CA must have issued the signing
+  certificate, or the verification fails (step ``certificate-chain``);
+* an RFC 3161 timestamp (``--rfc3161-timestamp``): cosign's JSON ``{"SignedRFC3161Timestamp":
+  <base64 DER TimeStampResp>}``, or the DER ``TimeStampResp`` itself;
+* cosign's old bundle (``--bundle``)::
+
+      {"base64Signature": <base64>,
+       "cert": <base64 of PEM: the certificate; or of a PEM public key; absent or "" for a key>,
+       "rekorBundle": {"SignedEntryTimestamp": <base64>,
+                       "Payload": {"body": <base64 canonical entry body>, "integratedTime": <int>,
+                                   "logIndex": <int>, "logID": <hex>}}}
+
+  told apart from a Sigstore bundle by its shape: a JSON object with ``base64Signature`` and no
+  ``mediaType``. ``cert`` may also be plain PEM (cosign reads both).
+
+What they become: a bundle with bundle-v0.1 semantics (a Rekor v1 entry with a signed entry
+timestamp and no inclusion proof is complete evidence), a message signature without a message
+digest, the certificate (no chain: the chain always comes from the trusted root) and at most one
+log entry, whose kind and version are read from its body. The SET, the body's agreement with the
+signature, certificate or key and artifact digest, the chain at the verified time, the SCTs and
+the identity are then the pipeline's steps, exactly as for a Sigstore bundle.
+
+cosign wrote ``rekord`` entries only before v1.4.0, which had no ``--bundle``; every old bundle
+carries ``hashedrekord`` 0.0.1, which the pipeline checks. A public key in a key-signed old
+bundle's ``cert`` is decoded (it must be one) but not used: ``--key`` is the only trusted key.
+
+Malformed input is :class:`InputError` (exit 4) with step ``bundle``, ``signature``,
+``certificate`` or ``timestamp``; inputs without transparency-log evidence fail (step ``tlog``)
+unless ``--insecure-ignore-tlog`` allows a weaker verification (the pipeline's
+``allow_no_tlog``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import pathlib
+import re
+from typing import Any, List, Mapping, Optional, Tuple
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+from . import _encoding as enc
+from .errors import InputError, UsageError, VerificationError
+from .limits import MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
+from .model import Bundle, MessageSignature, TlogEntry, load_certificate, parse_bundle
+from .trust.store import read_limited
+from .trust.trusted_root import TrustedRoot
+from .verify import certchain
+
+# What Verified.bundle_media_type says for these inputs (they have no media type of their own).
+LEGACY_BUNDLE = "cosign-bundle"
+DETACHED = "cosign-detached-signature"
+FORMATS = frozenset({LEGACY_BUNDLE, DETACHED})
+V0_1 = (0, 1)  # SET without inclusion proof is complete evidence, as in a v0.1 Sigstore bundle
+
+NO_TLOG_HINT = (
+    "without a log entry nothing shows the signature was made while the certificate was valid, or"
+    " made public; pass --insecure-ignore-tlog only if you accept that weaker verification (docs/cosign.md)"
+)
+
+_BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9]+(?: [A-Z0-9]+)*)-----")
+_TEXT = frozenset(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
+
+
+# --- strict decoders (bytes in, values out; ValueError naming the problem) -------------------
+
+
+def _base64(data: bytes, what: str) -> bytes:
+    """Standard alphabet, padded (Go's ``base64.StdEncoding``, which cosign writes); white space
+    anywhere is dropped, as Go's decoder drops line breaks."""
+    text = b"".join(data.split())
+    if not text or len(text) % 4 or not _BASE64.fullmatch(text):
+        raise ValueError(f"{what}: not valid base64")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{what}: not valid base64") from None
+
+
+def _is_text(data: bytes) -> bool:
+    return all(byte in _TEXT for byte in data)
+
+
+def decode_signature(raw: bytes, what: str) -> bytes:
+    """A detached signature file: base64 text, or the raw signature bytes (``--b64=false``)."""
+    if not raw.strip():
+        raise ValueError(f"{what}: empty")
+    signature = _base64(raw, what) if _is_text(raw) else raw
+    if not signature:
+        raise ValueError(f"{what}: empty")
+    return signature
+
+
+def _pem_blocks(data: bytes, what: str, *, limit: int) -> List[Tuple[str, bytes]]:
+    """RFC 7468 strict: only white space outside the blocks, no headers, base64 inside."""
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what}: PEM is not ASCII text") from None
+    blocks: List[Tuple[str, bytes]] = []
+    label: Optional[str] = None
+    body: List[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if label is None:
+            if not line:
+                continue
+            match = _PEM_BEGIN.fullmatch(line)
+            if match is None:
+                raise ValueError(f"{what}: text outside a PEM block")
+            label, body = match.group(1), []
+        elif line == f"-----END {label}-----":
+            blocks.append((label, _base64("".join(body).encode("ascii"), f"{what}: PEM {label}")))
+            if len(blocks) > limit:
+                raise ValueError(f"{what}: more than {limit} PEM blocks")
+            label = None
+        else:
+            body.append(line)
+    if label is not None:
+        raise ValueError(f"{what}: PEM {label} block has no END line")
+    if not blocks:
+        raise ValueError(f"{what}: no PEM block")
+    return blocks
+
+
+def _unwrap(raw: bytes, what: str) -> Tuple[str, bytes]:
+    """``("pem", text)`` or ``("der", bytes)``: PEM, DER, or either one base64-encoded once."""
+    if raw[:1] == b"\x30":  # DER (SEQUENCE); never stripped: its last byte may look like white space
+        return "der", raw
+    data = raw.strip()
+    if not data:
+        raise ValueError(f"{what}: empty")
+    if data.startswith(b"-----BEGIN"):
+        return "pem", data
+    decoded = _base64(data, f"{what} (neither PEM nor DER, so base64 of one)")
+    if decoded.strip().startswith(b"-----BEGIN"):
+        return "pem", decoded.strip()
+    if decoded[:1] == b"\x30":
+        return "der", decoded
+    raise ValueError(f"{what}: base64 of neither PEM nor DER")
+
+
+def decode_certificates(raw: bytes, what: str, *, limit: int = MAX_CHAIN_CERTIFICATES) -> List[x509.Certificate]:
+    """Certificates from PEM (one or more blocks), DER (one), or base64 of either."""
+    form, data = _unwrap(raw, what)
+    if form == "der":
+        return [load_certificate(data, what)]
+    certificates = []
+    for index, (label, der) in enumerate(_pem_blocks(data, what, limit=limit)):
+        if label != "CERTIFICATE":
+            raise ValueError(f"{what}: PEM block {index + 1} is {label}, expected CERTIFICATE")
+        certificates.append(load_certificate(der, f"{what}: certificate {index + 1}"))
+    return certificates
+
+
+def decode_timestamp(raw: bytes, what: str) -> bytes:
+    """cosign's ``{"SignedRFC3161Timestamp": <base64>}`` or a DER TimeStampResp; the token itself
+    is parsed and verified by the pipeline (``verify/rfc3161.py``)."""
+    data = raw.strip()
+    if data[:1] == b"{":
+        document = enc.obj(enc.load_json(data), what)
+        token = enc.b64decode(enc.req(document, "SignedRFC3161Timestamp", what), f"{what}.SignedRFC3161Timestamp")
+    elif raw[:1] == b"\x30":
+        token = raw
+    else:
+        raise ValueError(f"{what}: neither cosign's timestamp JSON nor a DER TimeStampResp")
+    if not token:
+        raise ValueError(f"{what}: empty timestamp")
+    return token
+
+
+# --- cosign's old bundle ---------------------------------------------------------------------
+
+
+def _bundle_certificate(text: str) -> Optional[x509.Certificate]:
+    """``cert``: the signing certificate, or ``None`` for a public key (decoded, then unused)."""
+    form, data = _unwrap(text.encode("utf-8"), "cert")
+    if form == "der":
+        return load_certificate(data, "cert")
+    blocks = _pem_blocks(data, "cert", limit=1)
+    label, der = blocks[0]
+    if label == "CERTIFICATE":
+        return load_certificate(der, "cert")
+    if label == "PUBLIC KEY":
+        try:
+            load_der_public_key(der)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise ValueError("cert: PEM PUBLIC KEY is not a valid public key") from None
+        return None
+    raise ValueError(f"cert: PEM {label}, expected CERTIFICATE or PUBLIC KEY")
+
+
+def _entry_kind(body: bytes) -> Tuple[str, str]:
+    what = "rekorBundle.Payload.body"
+    try:
+        document = enc.obj(enc.load_json(body), what)
+        kind = enc.string(enc.req(document, "kind", what), f"{what}.kind")
+        version = enc.string(enc.req(document, "apiVersion", what), f"{what}.apiVersion")
+    except ValueError as exc:
+        raise ValueError(f"{what}: not a Rekor entry ({exc})") from None
+    return kind, version
+
+
+def _rekor_bundle(value: Any) -> TlogEntry:
+    what = "rekorBundle"
+    mapping = enc.obj(value, what)
+    promise = enc.b64decode(enc.req(mapping, "SignedEntryTimestamp", what), f"{what}.SignedEntryTimestamp")
+    if not promise:
+        raise ValueError(f"{what}.SignedEntryTimestamp: empty")
+    payload = enc.obj(enc.req(mapping, "Payload", what), f"{what}.Payload")
+    where = f"{what}.Payload"
+    body = enc.b64decode(enc.req(payload, "body", where), f"{where}.body")
+    if not body:
+        raise ValueError(f"{where}.body: empty")
+    log_id_text = enc.string(enc.req(payload, "logID", where), f"{where}.logID")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", log_id_text):
+        raise ValueError(f"{where}.logID: expected 64 hex digits (a SHA-256 log id)")
+    kind, version = _entry_kind(body)
+    return TlogEntry(
+        log_index=enc.int64(enc.req(payload, "logIndex", where), f"{where}.logIndex"),
+        log_id=bytes.fromhex(log_id_text),
+        kind=kind,
+        kind_version=version,
+        integrated_time=enc.int64(enc.req(payload, "integratedTime", where), f"{where}.integratedTime", minimum=1),
+        inclusion_promise=promise,
+        inclusion_proof=None,
+        canonicalized_body=body,
+    )
+
+
+def _legacy_bundle(document: Mapping[str, Any]) -> Bundle:
+    signature = enc.b64decode(enc.req(document, "base64Signature", "bundle"), "base64Signature")
+    if not signature:
+        raise ValueError("base64Signature: empty")
+    cert_text = enc.string(enc.opt(document, "cert") or "", "cert")
+    certificate = _bundle_certificate(cert_text) if cert_text else None
+    rekor = enc.opt(document, "rekorBundle")
+    entries = (_rekor_bundle(rekor),) if rekor is not None else ()
+    return Bundle(
+        media_type=LEGACY_BUNDLE,
+        version=V0_1,
+        certificate=certificate,
+        chain=(),
+        public_key_hint=None if certificate is not None else "",
+        tlog_entries=entries,
+        rfc3161_timestamps=(),
+        content=MessageSignature(signature, None, None),
+    )
+
+
+def is_legacy_bundle(document: Any) -> bool:
+    """cosign's old bundle, by shape: ``base64Signature`` and no ``mediaType``."""
+    return isinstance(document, dict) and "base64Signature" in document and "mediaType" not in document
+
+
+def parse_any_bundle(raw: bytes, *, source: str = "bundle") -> Bundle:
+    """A Sigstore bundle (``model.parse_bundle``) or cosign's old bundle, told apart by shape."""
+    if b"base64Signature" in raw and len(raw) <= MAX_BUNDLE_BYTES:  # cheap: most bundles skip this
+        try:
+            document = enc.load_json(raw)
+        except ValueError:
+            document = None  # parse_bundle names the JSON error
+        if is_legacy_bundle(document):
+            try:
+                return _legacy_bundle(document)
+            except ValueError as exc:
+                raise InputError(f"{source}: cosign bundle: {exc}", step="bundle") from None
+    return parse_bundle(raw, source=source)
+
+
+# --- detached files --------------------------------------------------------------------------
+
+
+def read_input(path: str, *, what: str, step: str) -> bytes:
+    """Read a small input file (``MAX_COSIGN_FILE_BYTES``); every problem is an InputError."""
+    try:
+        return read_limited(pathlib.Path(path), MAX_COSIGN_FILE_BYTES)
+    except FileNotFoundError:
+        raise InputError(f"{what} {path} does not exist", step=step) from None
+    except ValueError:
+        raise InputError(f"{what} {path} is larger than {MAX_COSIGN_FILE_BYTES} bytes", step=step) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}", step=step) from None
+
+
+def _decoded(step: str, decode: Any, raw: bytes, what: str) -> Any:
+    try:
+        return decode(raw, what)
+    except ValueError as exc:
+        raise InputError(str(exc), step=step) from None
+
+
+def check_chain(leaf: x509.Certificate, chain: List[x509.Certificate], trusted_root: TrustedRoot) -> None:
+    """The supplied chain must be the leading certificates of a trusted Fulcio CA chain (the root
+    may be included, last) of a CA that issued ``leaf``. It adds nothing to what is trusted."""
+    for authority in trusted_root.certificate_authorities:
+        trusted = authority.chain
+        leading = list(trusted[: len(chain)])
+        if len(chain) <= len(trusted) and leading == chain and certchain.issued_by(leaf, trusted[0]):
+            return
+    raise VerificationError(
+        f"the certificate chain given ({len(chain)} certificate(s), first {certchain.describe(chain[0])}) is not the"
+        " chain of a Fulcio CA in the trusted root that issued the signing certificate",
+        step="certificate-chain",
+        hint="a chain on the command line is never trusted by itself; a private CA belongs in the trusted root"
+        " (--trusted-root)",
+    )
+
+
+def load_detached(args: Any, trusted_root: TrustedRoot) -> Bundle:
+    """``--signature`` with ``--certificate`` [``--certificate-chain``] or with ``--key``."""
+    signature = _decoded("signature", decode_signature,
+                         read_input(args.signature, what="signature", step="signature"), f"signature {args.signature}")
+    certificate = None
+    certificate_path = getattr(args, "certificate", None)
+    if certificate_path is not None:
+        what = f"certificate {certificate_path}"
+        certificates = _decoded("certificate", decode_certificates,
+                                read_input(certificate_path, what="certificate", step="certificate"), what)
+        if len(certificates) != 1:
+            raise InputError(f"{what}: holds {len(certificates)} certificates; give the signing certificate alone"
+                             " and its chain with --certificate-chain", step="certificate")
+        certificate = certificates[0]
+    chain_path = getattr(args, "certificate_chain", None)
+    if chain_path is not None and certificate is not None:
+        what = f"certificate chain {chain_path}"
+        chain = _decoded("certificate", decode_certificates,
+                         read_input(chain_path, what="certificate chain", step="certificate"), what)
+        check_chain(certificate, chain, trusted_root)
+    return Bundle(
+        media_type=DETACHED,
+        version=V0_1,
+        certificate=certificate,
+        chain=(),
+        public_key_hint=None if certificate is not None else "",
+        tlog_entries=(),
+        rfc3161_timestamps=(),
+        content=MessageSignature(signature, None, None),
+    )
+
+
+# --- the CLI's hooks (verify_offline.py) -----------------------------------------------------
+
+
+def check_options(args: Any) -> None:
+    """Usage errors of the cosign options, before anything is read."""
+    signature = getattr(args, "signature", None)
+    certificate = getattr(args, "certificate", None)
+    chain = getattr(args, "certificate_chain", None)
+    timestamp = getattr(args, "rfc3161_timestamp", None)
+    if signature is None:
+        if certificate is not None or chain is not None:
+            raise UsageError("--certificate and --certificate-chain go with a detached --signature;"
+                             " a bundle carries its own certificate")
+    else:
+        if args.bundle is not None:
+            raise UsageError("give either --bundle or --signature, not both")
+        if (certificate is None) == (args.key is None):
+            raise UsageError("--signature needs one signer: --certificate (keyless) or --key (managed key)")
+        if chain is not None and certificate is None:
+            raise UsageError("--certificate-chain needs --certificate")
+    if (signature is not None or timestamp is not None) and len(args.artifacts) > 1:
+        raise UsageError("--signature and --rfc3161-timestamp apply to one artifact; give one artifact per run")
+
+
+def load(args: Any, trusted_root: TrustedRoot) -> Optional[Bundle]:
+    """The detached signature as a bundle, or ``None`` when the bundle comes from a file."""
+    if getattr(args, "signature", None) is None:
+        return None
+    return load_detached(args, trusted_root)
+
+
+def prepare(bundle: Bundle, args: Any) -> Bundle:
+    """Attach ``--rfc3161-timestamp``; refuse cosign input without log evidence unless
+    ``--insecure-ignore-tlog`` (the pipeline would refuse it too; this names the reason)."""
+    timestamp_path = getattr(args, "rfc3161_timestamp", None)
+    if timestamp_path is not None:
+        if bundle.media_type not in FORMATS:
+            raise UsageError("--rfc3161-timestamp goes with cosign's detached signature or old bundle;"
+                             " a Sigstore bundle carries its own timestamps")
+        token = _decoded("timestamp", decode_timestamp,
+                         read_input(timestamp_path, what="timestamp", step="timestamp"), f"timestamp {timestamp_path}")
+        bundle = bundle._replace(rfc3161_timestamps=(token,))
+    if bundle.media_type in FORMATS and not bundle.tlog_entries and not allow_no_tlog(args):
+        what = "a detached signature" if bundle.media_type == DETACHED else "this cosign bundle (no rekorBundle)"
+        raise VerificationError(f"no transparency-log evidence: {what} carries no Rekor entry", step="tlog",
+                                hint=NO_TLOG_HINT)
+    return bundle
+
+
+def allow_no_tlog(args: Any) -> bool:
+    return bool(getattr(args, "insecure_ignore_tlog", False))
