@@ -151,6 +151,20 @@ def test_macro_file_expands_like_gpgverify(rpmbuild: str, tmp_path: pathlib.Path
     assert lines == [expected, expected], result.stdout
 
 
+def test_macro_policy_form(rpmbuild: str) -> None:
+    """-p NAME replaces -k: it expands to --policy; with -k too, or a strange name, the spec fails."""
+    defines = ["--define", "SOURCE0 /src/Python-3.14.0.tar.xz", "--define", "SOURCE1 /src/Python-3.14.0.tar.xz.sigstore"]
+    result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -p cpython -s1 -d0"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["/usr/bin/sigstoreverify", "--policy='cpython'",
+                                     "--signature='/src/Python-3.14.0.tar.xz.sigstore'",
+                                     "--data='/src/Python-3.14.0.tar.xz'"]
+    for line, message in (("%sigstoreverify -p cpython -k1 -s1 -d0", "not both"),
+                          ("%sigstoreverify -p 'a;b' -s1 -d0", "takes a policy name or path")):
+        result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+
+
 def test_macro_rejects_a_bad_source_number(rpmbuild: str) -> None:
     result = subprocess.run(["rpm", f"--load={MACROS}", "--eval", "%sigstoreverify -k9 -s1 -d0"],
                             capture_output=True, text=True)

@@ -103,6 +103,9 @@ def test_unreadable_signers_file_is_a_usage_error(tmp_path: pathlib.Path) -> Non
         (["--key=k", "--signature=s", "--data=d"], "unrecognized arguments: --key=k"),
         (["--keyring=k", "--signature=s", "--data=d", "--data=e"], "--data given twice"),
         (["-k2", "-s1", "-d0"], "unrecognized arguments"),
+        (["--keyring=k", "--policy=cpython", "--signature=s", "--data=d"], "--keyring or --policy, not both"),
+        (["--policy=cpython", "--data=d"], "--signature missing"),
+        (["--policy=no-such-policy", "--signature=s", "--data=d"], "no shipped policy"),
     ],
 )
 def test_usage_errors_exit_2(argv: List[str], message: str) -> None:
@@ -238,3 +241,28 @@ def test_every_option_and_exit_status_is_in_the_man_page() -> None:
         assert re.search(rf"^\.It {code}$", page, re.M), f"exit status {code} is not documented"
     for flag in ("k", "s", "d"):  # the macro's short options
         assert f".It Fl {flag} Ar N" in page
+
+
+# --- --policy instead of a signers file (sigstore-offline-policy(5)) ----------------------------
+
+def _policy_file(tmp_path: pathlib.Path, identity: str) -> str:
+    import json
+
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({
+        "format": "sigstore-offline-policy/1", "name": "conformance", "description": "the conformance a.txt",
+        "artifacts": ["(?P<key>a)\\.txt"], "signers": {"a": [{"identity": identity, "issuer": GITHUB_ISSUER}]}}))
+    return str(path)
+
+
+def test_policy_picks_the_signer_from_the_data_file_name(tmp_path: pathlib.Path, material: Tuple[str, str]) -> None:
+    bundle, data = material
+    code, out, err = run([f"--policy={_policy_file(tmp_path, BEACON)}", f"--signature={bundle}", f"--data={data}"])
+    assert (code, err) == (0, "") and f"signed by {BEACON}" in out
+    code, out, err = run([f"--policy={_policy_file(tmp_path, 'someone@example.org')}", f"--signature={bundle}",
+                          f"--data={data}"])
+    assert code == 1 and out == "" and "expects someone@example.org" in err
+    renamed = tmp_path / "b.txt"
+    renamed.write_bytes(pathlib.Path(data).read_bytes())
+    code, out, err = run([f"--policy={_policy_file(tmp_path, BEACON)}", f"--signature={bundle}", f"--data={renamed}"])
+    assert code == 1 and "does not cover the file name 'b.txt'" in err

@@ -9,6 +9,9 @@ Fedora's ``gpgverify`` takes ``--keyring=FILE --signature=FILE --data=FILE`` and
 * ``--signature`` is the Sigstore bundle (``Python-3.14.0.tar.xz.sigstore``);
 * ``--data`` is the signed file.
 
+Instead of ``--keyring``, ``--policy NAME_OR_FILE`` takes the allowed signers from an upstream
+policy (sigstore-offline-policy(5), e.g. ``cpython``), chosen by the data file's name.
+
 The artifact passes if the bundle verifies (every step of the pipeline, against the installed
 trust-root snapshot) *and* its signing certificate names one of the listed pairs exactly. The
 pair is chosen by the certificate's subject alternative names and OIDC issuer, and the pipeline
@@ -44,6 +47,7 @@ from ..errors import (
 from ..policy import Identity, summarise
 from ..trust import store
 from ..trust.trusted_root import TrustedRoot
+from ..upstream import UpstreamPolicy, load_policy
 from ..verify.pipeline import Artifact, Verified, verify
 from .verify_offline import hash_file, load_bundle
 
@@ -149,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--keyring", metavar="SIGNERS_FILE", action=_Once,
                         help="the signers file: allowed 'IDENTITY ISSUER' pairs, one per line")
+    parser.add_argument("--policy", metavar="NAME_OR_FILE", action=_Once,
+                        help="instead of --keyring: an upstream policy (e.g. cpython) that picks the signer from"
+                             " the data file's name (sigstore-offline-policy(5))")
     parser.add_argument("--signature", metavar="BUNDLE", action=_Once, help="the Sigstore bundle (FILE.sigstore)")
     parser.add_argument("--data", metavar="FILE", action=_Once, help="the signed file")
     parser.add_argument("--trust-root", metavar="FILE_OR_DIR", action=_Once,
@@ -178,9 +185,14 @@ def _choose(found_sans: Sequence[str], found_issuer: Optional[str], signers: Seq
 
 
 def check(*, signers_path: str, bundle_path: str, data_path: str, root: TrustedRoot,
-          signers: Sequence[Signer]) -> Verified:
-    """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``."""
+          signers: Sequence[Signer], upstream: Optional[UpstreamPolicy] = None) -> Verified:
+    """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``, or the
+    one ``upstream`` names for the data file's name."""
     digest, _ = hash_file(pathlib.Path(data_path))
+    if upstream is not None:
+        chosen = upstream.for_artifact(pathlib.Path(data_path).name)
+        return verify(load_bundle(pathlib.Path(bundle_path)), artifact=Artifact(data_path, digest),
+                      trusted_root=root, policy=chosen)
     bundle = load_bundle(pathlib.Path(bundle_path))
     if bundle.certificate is None:
         raise VerificationError(
@@ -206,10 +218,15 @@ def _describe_failure(exc: SigstoreOfflineError) -> str:
 def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     try:
         args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-        missing = [f"--{name}" for name in ("keyring", "signature", "data") if getattr(args, name) is None]
+        if args.keyring is not None and args.policy is not None:
+            raise UsageError("give --keyring or --policy, not both")
+        needed = ("signature", "data") if args.policy is not None else ("keyring", "signature", "data")
+        missing = [f"--{name}" for name in needed if getattr(args, name) is None]
         if missing:
-            raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE --signature=BUNDLE --data=FILE")
-        signers = read_signers(args.keyring)
+            raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE (or --policy=NAME)"
+                             " --signature=BUNDLE --data=FILE")
+        upstream = load_policy(args.policy) if args.policy is not None else None
+        signers = read_signers(args.keyring) if args.keyring is not None else ()
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
         return EXIT_USAGE
@@ -218,8 +235,8 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     data = args.data
     try:
         root = _trusted_root(args.trust_root)
-        result = check(signers_path=args.keyring, bundle_path=args.signature, data_path=data, root=root,
-                       signers=signers)
+        result = check(signers_path=args.keyring or "", bundle_path=args.signature, data_path=data, root=root,
+                       signers=signers, upstream=upstream)
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
         return EXIT_USAGE
