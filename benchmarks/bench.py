@@ -111,6 +111,42 @@ def batch() -> Dict[str, Dict[str, float]]:
     return results
 
 
+SIGSTORE_LOOP = """
+import json, pathlib, sys
+from sigstore.hashes import Hashed
+from sigstore.models import Bundle, TrustedRoot
+from sigstore.verify import Verifier, policy
+from sigstore_models.common.v1 import HashAlgorithm
+corpus, root = pathlib.Path(sys.argv[1]), sys.argv[2]
+verifier = Verifier(trusted_root=TrustedRoot.from_file(root))
+for item in json.loads((corpus / "manifest.json").read_text()):
+    verifier.verify_artifact(
+        Hashed(algorithm=HashAlgorithm.SHA2_256, digest=bytes.fromhex(item["digest"][7:])),
+        Bundle.from_json((corpus / item["bundle"]).read_bytes()),
+        policy.Identity(identity=item["identity"], issuer=item["issuer"]))
+"""
+
+
+def manifest_run(runs: int = 3) -> Dict[str, Dict[str, float]]:
+    """Whole processes, start-up included: ``verify-offline --manifest`` (all cores) against a
+    sigstore-python script that loops over the same corpus with one Verifier."""
+    tools = {
+        "verify-offline": [str(VENV_BIN / "verify-offline"), "-q", "--manifest", str(CPYTHON / "manifest.json")],
+        "sigstore-python": [sys.executable, "-c", SIGSTORE_LOOP, str(CPYTHON),
+                            str(REPO / "trust-roots" / "sigstore" / "trusted_root.json")],
+    }
+    results: Dict[str, Dict[str, float]] = {}
+    for name, argv in tools.items():
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)
+            samples.append(time.perf_counter() - start)
+        seconds = statistics.median(samples)
+        results[name] = {"seconds": seconds, "per_s": 353 / seconds}
+    return results
+
+
 def hashing(mib: int) -> Dict[str, float]:
     from sigstore_offline.cli.verify_offline import hash_file
 
@@ -141,11 +177,12 @@ def hashing(mib: int) -> Dict[str, float]:
             "ratio": coreutils / ours, "rss_small_mib": rss["small"], "rss_large_mib": rss["large"]}
 
 
-def render(cold: dict, bat: dict, hsh: dict, runs: int) -> str:
+def render(cold: dict, bat: dict, hsh: dict, runs: int, man: dict) -> str:
     import cryptography
 
     vo, sp = cold["verify-offline"], cold["sigstore-python"]
     bvo, bsp = bat["verify-offline"], bat["sigstore-python"]
+    mvo, msp = man["verify-offline"], man["sigstore-python"]
     return f"""# Performance
 
 Measured by `benchmarks/bench.py` (`.venv/bin/python benchmarks/bench.py --write docs/performance.md`),
@@ -158,7 +195,8 @@ These are measurements, not test assertions.
 |---|---|---|---|---|
 | cold CLI, one bundle (median of {runs}) | {vo['median_s']*1000:.0f} ms | {sp['median_s']*1000:.0f} ms | {vo['median_s']/sp['median_s']:.3f} | ≤ 1/8 (0.125) |
 | peak RSS of that CLI run | {vo['rss_mib']:.1f} MiB | {sp['rss_mib']:.1f} MiB | {vo['rss_mib']/sp['rss_mib']:.2f} | |
-| in-process batch, 353 bundles | {bvo['seconds']:.2f} s ({bvo['per_s']:.0f}/s) | {bsp['seconds']:.2f} s ({bsp['per_s']:.0f}/s) | {bvo['per_s']/bsp['per_s']:.1f}× | ≥ 5× |
+| in-process batch, 353 bundles, one core | {bvo['seconds']:.2f} s ({bvo['per_s']:.0f}/s) | {bsp['seconds']:.2f} s ({bsp['per_s']:.0f}/s) | {bvo['per_s']/bsp['per_s']:.1f}× | |
+| `--manifest` vs an API-loop script, whole processes (median of 3) | {mvo['seconds']:.2f} s ({mvo['per_s']:.0f}/s) | {msp['seconds']:.2f} s ({msp['per_s']:.0f}/s) | {mvo['per_s']/msp['per_s']:.1f}× | ≥ 5× |
 
 | hashing a {hsh['mib']} MiB file | MiB/s |
 |---|---|
@@ -181,7 +219,10 @@ Peak RSS of `verify-offline` on a 1 MiB artifact: {hsh['rss_small_mib']:.1f} MiB
   the time (`python -m cProfile`), so single-threaded no verifier can be 5x faster than another that
   does the same checks with the same library. What is left is Python overhead we have trimmed
   (base64 fast path, cached issuer hashes, memoised CA signatures). The lever that remains is
-  parallelism across cores in the batch mode (`--manifest`, a later issue).
+  parallelism across cores: `verify-offline --manifest` forks one worker per usable CPU after
+  parsing the trust root. On this 2-core machine that gives under 2× its own single-core rate;
+  the 5× target needs about 4 cores more than we have here, or fewer public-key operations per
+  bundle, which no check may be dropped for.
 * **Hashing: target met** (`hashlib` uses OpenSSL's SHA-256; Debian's `sha256sum` does not).
 * **RSS: flat** in artifact size.
 """
@@ -200,9 +241,11 @@ def main() -> int:
     print("cold", json.dumps(cold))
     bat = batch()
     print("batch", json.dumps(bat))
+    man = manifest_run()
+    print("manifest", json.dumps(man))
     hsh = hashing(args.hash_mib)
     print("hash", json.dumps(hsh))
-    text = render(cold, bat, hsh, args.runs)
+    text = render(cold, bat, hsh, args.runs, man)
     print(text)
     if args.write:
         pathlib.Path(args.write).write_text(text)

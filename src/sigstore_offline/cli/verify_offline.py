@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 verified, 1 verification failed, 2 usage error, 3 trust root unusable,"
         " 4 input unreadable or malformed, 5 internal error.",
     )
-    parser.add_argument("artifacts", nargs="+", metavar="ARTIFACT_OR_DIGEST",
+    parser.add_argument("artifacts", nargs="*", metavar="ARTIFACT_OR_DIGEST",
                         help="a file to verify, or sha256:<64 hex> (with --bundle)")
     parser.add_argument("--bundle", metavar="FILE",
                         help="the Sigstore bundle (default: ARTIFACT.sigstore, then ARTIFACT.sigstore.json)")
@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     roots.add_argument("--staging", action="store_true", help="use the shipped Sigstore staging trust root")
     parser.add_argument("--max-trust-root-age", type=int, metavar="DAYS",
                         help="fail (exit 3) if the trust-root snapshot was refreshed more than DAYS days ago")
+    parser.add_argument("--manifest", metavar="FILE",
+                        help="verify every entry of a manifest (sigstore-offline-manifest(5)) in parallel;"
+                             " signer options become defaults for entries that name none")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="worker processes for --manifest (default: the usable CPUs)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per artifact on standard output")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success; failures still go to stderr")
     parser.add_argument("--offline", action="store_true",
@@ -310,13 +315,30 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         args = build_parser().parse_args(_compat(argv))
         if args.bundle is not None and len(args.artifacts) > 1:
             raise UsageError("--bundle applies to one artifact; give one artifact per run, or omit --bundle")
+        if args.manifest is not None:
+            if args.artifacts or args.bundle is not None or args.name is not None or args.signature is not None:
+                raise UsageError("--manifest lists the artifacts and bundles; give no ARTIFACT, --bundle, --name"
+                                 " or --signature with it")
+            if args.jobs is not None and args.jobs < 1:
+                raise UsageError("--jobs must be at least 1")
+        elif not args.artifacts:
+            raise UsageError("give ARTIFACT_OR_DIGEST (one or more), or --manifest FILE")
+        elif args.jobs is not None:
+            raise UsageError("--jobs applies to --manifest only")
         if args.name is not None and len(args.artifacts) > 1:
             raise UsageError("--name applies to one artifact; give one artifact per run, or omit --name")
         cosign.check_options(args)
-        policy = _policy(args)
+        signer_given = any(getattr(args, name) is not None for name in (
+            "cert_identity", "cert_identity_regexp", "cert_oidc_issuer", "cert_oidc_issuer_regexp", "key", "policy"))
+        policy = _policy(args) if args.manifest is None or signer_given else None  # manifest: defaults only
         key = _key(args.key)
         now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age
         root, root_info = _trusted_root(args, now, err)
+        if args.manifest is not None:
+            from .. import batch  # only --manifest needs it
+
+            return batch.run(args.manifest, args, root=root, root_info=root_info, policy=policy, key=key,
+                             out=out, err=err)
     except (UsageError, TrustRootError, InputError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         if args is not None and args.json:
