@@ -263,7 +263,12 @@ def test_weaker_human_verdict_and_quiet(inst: TestInstance, root: pathlib.Path, 
     assert code == 0 and err == ""
     assert out.startswith("OK (WEAKER: no transparency-log evidence; ") and "(unverified)" in out
     assert out.rstrip().endswith(f"{files['artifact']}  {DEFAULT_IDENTITY} ({DEFAULT_ISSUER})")
-    assert run_cli(["-q", "--trusted-root", str(root), *_detached_argv(files)]) == (0, "", "")
+    # -q never hides a weaker verdict: it moves to stderr, and stdout stays empty.
+    code, out, err = run_cli(["-q", "--trusted-root", str(root), *_detached_argv(files)])
+    assert (code, out) == (0, "") and err.startswith("OK (WEAKER: no transparency-log evidence; ")
+    # Nor does --json: the record says "weaker", and stderr says it to a human.
+    code, out, err = run_cli(["--json", "--trusted-root", str(root), *_detached_argv(files)])
+    assert code == 0 and json.loads(out)["weaker"] and err.startswith("OK (WEAKER: ")
 
 
 def test_detached_with_a_chain(inst: TestInstance, root: pathlib.Path, tmp_path: pathlib.Path) -> None:

@@ -151,6 +151,10 @@ def test_the_packages_ship_the_snapshot_commands_and_addon(built: Built) -> None
     assert (built.root / DIST / "sigstore_offline" / "policies" / "cpython.json").is_file()
     for command in ("verify-offline", "sigstoreverify", "dh_sigstore_verify"):
         assert (built.root / "usr/bin" / command).is_file(), command
+    for command in ("verify-offline", "sigstoreverify", "sigstore-offline"):
+        # No user site-packages: nothing under the build user's $HOME is imported.
+        first = (built.root / "usr/bin" / command).read_bytes().split(b"\n", 1)[0]
+        assert first in (b"#!/usr/bin/python3 -s", b"#! /usr/bin/python3 -s"), (command, first)
     assert (built.root / "usr/share/perl5/Debian/Debhelper/Sequence/sigstore_verify.pm").is_file()
     assert _field(built.deb("dh-sigstore-verify"), "Provides") == "dh-sequence-sigstore-verify"
     for page in ("man1/verify-offline.1.gz", "man1/dh_sigstore_verify.1.gz", "man5/sigstore-signers.5.gz",

@@ -145,8 +145,9 @@ def test_macro_file_expands_like_gpgverify(rpmbuild: str, tmp_path: pathlib.Path
         [rpmspec, f"--load={MACROS}", "--define", f"_sourcedir {tmp_path}/src", "-P", str(spec)],
         capture_output=True, text=True, check=True,
     )
-    lines = [line.split() for line in result.stdout.splitlines() if line.startswith("/usr/bin/sigstoreverify ")]
-    expected = ["/usr/bin/sigstoreverify", f"--keyring='{tmp_path}/src/sigstoreverify-check-signers'",
+    lines = [line.split() for line in result.stdout.splitlines()
+             if line.startswith("PYTHONNOUSERSITE=1 /usr/bin/sigstoreverify ")]
+    expected = ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", f"--keyring='{tmp_path}/src/sigstoreverify-check-signers'",
                 f"--signature='{tmp_path}/src/a.txt.sigstore'", f"--data='{tmp_path}/src/a.txt'"]
     assert lines == [expected, expected], result.stdout
 
@@ -156,7 +157,7 @@ def test_macro_policy_form(rpmbuild: str) -> None:
     defines = ["--define", "SOURCE0 /src/Python-3.14.0.tar.xz", "--define", "SOURCE1 /src/Python-3.14.0.tar.xz.sigstore"]
     result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -p cpython -s1 -d0"],
                             capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["/usr/bin/sigstoreverify", "--policy='cpython'",
+    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--policy='cpython'",
                                      "--signature='/src/Python-3.14.0.tar.xz.sigstore'",
                                      "--data='/src/Python-3.14.0.tar.xz'"]
     for line, message in (("%sigstoreverify -p cpython -k1 -s1 -d0", "not both"),
