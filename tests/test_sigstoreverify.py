@@ -191,7 +191,9 @@ def test_an_internal_error_is_a_failure_not_a_pass(tmp_path: pathlib.Path, mater
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(sigstoreverify, "verify", broken)
+    from sigstore_offline.verify import pipeline
+
+    monkeypatch.setattr(pipeline, "verify", broken)
     bundle, data = material
     code, out, err = run([f"--keyring={signers(tmp_path, f'{BEACON} {GITHUB_ISSUER}')}", f"--signature={bundle}",
                           f"--data={data}"])

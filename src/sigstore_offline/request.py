@@ -27,7 +27,7 @@ import pathlib
 import re
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
-from . import cosign
+from . import cosign, hints
 from ._encoding import utc
 from .errors import InputError, TrustRootError, VerificationError
 from .inputs import hash_file, read_input, shown
@@ -68,11 +68,8 @@ STALE_DAYS = 180  # an older snapshot is used, with a warning
 _DIGEST = re.compile(r"(sha256|sha384|sha512|[a-z0-9-]+):([0-9a-fA-F]+)")
 _SHA256 = re.compile(r"sha256:([0-9a-fA-F]{64})")
 _HINT_STEPS = ("certificate-chain", "tlog", "timestamp")
-# A lone cosign .rekor file: it is not evidence this verifier reads.
-REKOR_FRAGMENT_HINT = ("a .rekor file is not read: verify cosign's detached signature and certificate instead"
-                       " (a weaker verification without log evidence), or ask upstream for a bundle")
-# The hint for a bundle signed on staging; a command line words it with its own option.
-STAGING_HINT = "the bundle was signed on the Sigstore staging instance; verify it against the staging trust root"
+REKOR_FRAGMENT_HINT = hints.REKOR_FRAGMENT
+STAGING_HINT = hints.STAGING
 
 
 # --- 1. trust material ----------------------------------------------------------------------

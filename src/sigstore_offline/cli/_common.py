@@ -12,16 +12,17 @@ import argparse
 import datetime
 import json
 import sys
-from typing import Any, Dict, NoReturn, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, TextIO
 
+from .. import hints
 from .._encoding import utc
-from ..cosign import NO_TLOG_HINT
 from ..errors import SigstoreOfflineError, UsageError
 from ..inputs import shown
-from ..policy import Identity
-from ..request import REKOR_FRAGMENT_HINT, STAGING_HINT, TrustChoice, TrustMaterial, identity_policy, open_trust
-from ..trust import store
-from ..verify.pipeline import Verified
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..policy import Identity
+    from ..request import TrustMaterial
+    from ..verify.pipeline import Verified
 
 __all__ = [
     "Parser",
@@ -39,12 +40,12 @@ EXIT_STATUS = ("Exit status: 0 verified, 1 verification failed, 2 usage error, 3
                " 4 input unreadable or malformed, 5 internal error.")
 # The request layer's hints, in the words of this command line.
 _HINTS = {
-    STAGING_HINT: "the bundle was signed on the Sigstore staging instance; did you mean --staging?",
-    REKOR_FRAGMENT_HINT: "cosign's .rekor output is not read; give its detached signature and certificate"
+    hints.STAGING: "the bundle was signed on the Sigstore staging instance; did you mean --staging?",
+    hints.REKOR_FRAGMENT: "cosign's .rekor output is not read; give its detached signature and certificate"
                          " (--signature FILE.sig --certificate FILE.crt; without log evidence that passes only"
                          " with --insecure-ignore-tlog, docs/cosign.md), or ask upstream for a bundle"
                          " (cosign sign-blob --bundle, or a .sigstore file)",
-    NO_TLOG_HINT: "without a log entry nothing shows the signature was made while the certificate was valid, or"
+    hints.NO_TLOG: "without a log entry nothing shows the signature was made while the certificate was valid, or"
                   " made public; pass --insecure-ignore-tlog only if you accept that weaker verification"
                   " (docs/cosign.md)",
 }
@@ -105,13 +106,15 @@ def has_identity_options(args: argparse.Namespace) -> bool:
         "cert_identity", "cert_identity_regexp", "cert_oidc_issuer", "cert_oidc_issuer_regexp"))
 
 
-def identity_from_args(args: argparse.Namespace) -> Identity:
+def identity_from_args(args: argparse.Namespace) -> "Identity":
     """The identity policy the identity options give (all four checked as a pair)."""
     has_identity = args.cert_identity is not None or args.cert_identity_regexp is not None
     has_issuer = args.cert_oidc_issuer is not None or args.cert_oidc_issuer_regexp is not None
     if not has_identity or not has_issuer:
         raise UsageError("give the expected signer: --cert-identity (or --cert-identity-regexp) and"
                          " --cert-oidc-issuer (or --cert-oidc-issuer-regexp)")
+    from ..request import identity_policy
+
     try:
         return identity_policy(identity=args.cert_identity, identity_regexp=args.cert_identity_regexp,
                                issuer=args.cert_oidc_issuer, issuer_regexp=args.cert_oidc_issuer_regexp)
@@ -119,18 +122,28 @@ def identity_from_args(args: argparse.Namespace) -> Identity:
         raise usage(exc) from None
 
 
-def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str) -> TrustMaterial:
-    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``."""
-    path = getattr(args, "trust_root", None)
-    if path is None:
-        path = getattr(args, "trusted_root", None)
-    if path is not None and not path.strip():
-        option = "--trust-root" if getattr(args, "trust_root", None) is not None else "--trusted-root"
-        raise UsageError(f"{option} is empty (an unset variable in a recipe?); give a file or directory,"
-                         " or leave the option out for the shipped snapshot")
+def check_trust_options(args: argparse.Namespace) -> None:
+    """Usage errors of the trust-root options, before anything is read."""
+    for option in ("trust_root", "trusted_root"):
+        path = getattr(args, option, None)
+        if path is not None and not path.strip():
+            raise UsageError(f"--{option.replace('_', '-')} is empty (an unset variable in a recipe?); give a file"
+                             " or directory, or leave the option out for the shipped snapshot")
     max_age = getattr(args, "max_trust_root_age", None)
     if max_age is not None and max_age < 0:
         raise UsageError("--max-trust-root-age must be zero or more days")
+
+
+def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str) -> "TrustMaterial":
+    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``."""
+    check_trust_options(args)
+    from ..request import TrustChoice, open_trust
+    from ..trust import store
+
+    path = getattr(args, "trust_root", None)
+    if path is None:
+        path = getattr(args, "trusted_root", None)
+    max_age = getattr(args, "max_trust_root_age", None)
     choice = TrustChoice(path=path, instance=store.STAGING if getattr(args, "staging", False) else store.PRODUCTION,
                          max_age_days=max_age)
     now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age

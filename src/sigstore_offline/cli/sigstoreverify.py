@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
 from .._encoding import utc
@@ -44,12 +44,14 @@ from ..errors import (
     VerificationError,
 )
 from ..inputs import hash_file, read_input, shown
-from ..policy import Identity, summarise
-from ..request import Request, Target, TrustMaterial, load_bundle, verify_request
-from ..upstream import UpstreamPolicy, load_policy
-from ..verify.pipeline import Artifact, Verified, verify
 from . import _common
 from ._common import Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..policy import Identity
+    from ..request import TrustMaterial
+    from ..upstream import UpstreamPolicy
+    from ..verify.pipeline import Verified
 
 PROG = "sigstoreverify"
 MAX_SIGNERS_BYTES = 64 * 1024
@@ -67,6 +69,8 @@ class Signer(NamedTuple):
     line: int
 
     def policy(self) -> Identity:
+        from ..policy import Identity
+
         return Identity(san=self.identity, issuer=self.issuer)
 
 
@@ -173,6 +177,10 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMa
           signers: Sequence[Signer], upstream: Optional[UpstreamPolicy] = None) -> Verified:
     """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``, or the
     one ``upstream`` names for the data file's name."""
+    from ..policy import summarise
+    from ..request import Request, Target, load_bundle, verify_request
+    from ..verify.pipeline import Artifact, verify
+
     target = Target(data_path, data_path, None, data_path.rsplit("/", 1)[-1])
     if upstream is not None:
         return verify_request(Request(target, bundle=bundle_path, upstream=upstream), trust)
@@ -210,7 +218,11 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         if missing:
             raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE (or --policy=NAME)"
                              " --signature=BUNDLE --data=FILE")
-        upstream = load_policy(args.policy) if args.policy is not None else None
+        upstream = None
+        if args.policy is not None:
+            from ..upstream import load_policy
+
+            upstream = load_policy(args.policy)
         signers = read_signers(args.keyring) if args.keyring is not None else ()
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")

@@ -12,16 +12,17 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
-from ..cosign import DetachedInputs
 from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
 from ..inputs import shown
-from ..policy import SignerPolicy
-from ..request import Request, TrustMaterial, load_key, resolve_target, verify_request
 from . import _common
 from ._common import EXIT_STATUS, Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help, --version and usage errors stay cheap
+    from ..policy import SignerPolicy
+    from ..request import Request, TrustMaterial
 
 PROG = "verify-offline"
 
@@ -88,6 +89,7 @@ MAX_JOBS = 64
 
 def _check_usage(args: argparse.Namespace) -> None:
     """Contradictions between options, before anything is read."""
+    _common.check_trust_options(args)
     if args.bundle is not None and len(args.artifacts) > 1:
         raise UsageError("--bundle applies to one artifact; give one artifact per run, or omit --bundle")
     if args.manifest is not None:
@@ -130,6 +132,8 @@ def _signer(args: argparse.Namespace) -> Tuple[Optional[SignerPolicy], Any, Any]
     if args.key is not None:
         if has_identity:
             raise UsageError("--key verifies a managed-key bundle; identity options do not apply to it")
+        from ..request import load_key
+
         return None, None, load_key(args.key)
     if args.manifest is not None and not has_identity:
         return None, None, None
@@ -143,6 +147,9 @@ def _signer(args: argparse.Namespace) -> Tuple[Optional[SignerPolicy], Any, Any]
 
 def _request(spec: str, args: argparse.Namespace, policy: Optional[SignerPolicy], upstream: Any,
              key: Any) -> Request:
+    from ..cosign import DetachedInputs
+    from ..request import Request, resolve_target
+
     target = resolve_target(spec, name=args.name)
     if target.path is None:
         if args.bundle is None and args.signature is None:
@@ -158,6 +165,8 @@ def _request(spec: str, args: argparse.Namespace, policy: Optional[SignerPolicy]
 
 def _verify_all(args: argparse.Namespace, trust: TrustMaterial, policy: Optional[SignerPolicy], upstream: Any,
                 key: Any, out: TextIO, err: TextIO) -> int:
+    from ..request import verify_request
+
     codes: List[int] = []
     for spec in args.artifacts:
         try:
