@@ -60,6 +60,7 @@ ORACLE_ACCEPTS: Dict[str, str] = {
     # not-yet-valid now?"), not with the verified signing time; only the TSA window is checked
     # against genTime. Our verifier checks every window at the verified time.
     "ca-validity-ended": "CA validFor not checked at signing time",
+    "ca-validity-ended-a-second-before": "CA validFor not checked at signing time",
     "ca-validity-not-started": "CA validFor not checked at signing time",
     "ct-log-validity-ended": "CT key validFor not checked at SCT time",
     "rekor1-validity-ended": "Rekor key validFor not checked at integrated time",
