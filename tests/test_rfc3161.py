@@ -27,7 +27,7 @@ from sigstore_offline.errors import InputError, TrustRootError, VerificationErro
 from sigstore_offline.trust.trusted_root import Authority, TrustedRoot, ValidityWindow, parse_trusted_root
 from sigstore_offline.verify.certchain import not_after
 from sigstore_offline.verify.rfc3161 import VerifiedTimestamp, verify_timestamp
-from tests.conftest import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared
+from tests.conftest import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, unavailable
 from tests.testinstance.tsa import HASH_OIDS, Options, TestTSA
 
 UTC = datetime.timezone.utc
@@ -436,7 +436,7 @@ def _cpython_bundles() -> List[pathlib.Path]:
 def test_cpython_timestamps(path: Optional[pathlib.Path]) -> None:
     need_shared(CPYTHON)
     if path is None:
-        pytest.skip("no CPython bundle in ../shared carries an RFC 3161 timestamp")
+        unavailable(f"no CPython bundle in {CPYTHON} carries an RFC 3161 timestamp")
     bundle = json.loads(path.read_text())
     root = _root(SHIPPED / "sigstore" / "trusted_root.json")
     for token in _tokens(bundle):
