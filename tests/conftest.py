@@ -53,6 +53,12 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason, allow_module_level=True)
 
 
+def require(condition: bool, reason: str) -> None:
+    """``unavailable(reason)`` unless ``condition``: for prerequisites the helpers below do not cover."""
+    if not condition:
+        unavailable(reason)
+
+
 def need_shared(path: pathlib.Path) -> pathlib.Path:
     """``path`` under ../shared, which lives beside the checkout (not in a user's clone)."""
     if not path.exists():

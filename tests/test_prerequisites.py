@@ -28,6 +28,12 @@ def _outcome(require_all: bool) -> type:
     return FAILED if require_all else SKIPPED
 
 
+def test_require(require_all: bool) -> None:
+    conftest.require(True, "never reported")
+    with pytest.raises(_outcome(require_all), match="the probe was refused"):
+        conftest.require(False, "the probe was refused")
+
+
 def test_missing_shared_data(require_all: bool, tmp_path: pathlib.Path) -> None:
     assert conftest.need_shared(tmp_path) == tmp_path
     with pytest.raises(_outcome(require_all), match="no-such-vectors is absent"):
