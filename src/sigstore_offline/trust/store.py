@@ -14,8 +14,9 @@ from typing import Optional, Tuple
 
 from ..errors import TrustRootError
 from ..limits import MAX_TRUSTED_ROOT_BYTES
+from .clienttrust import parse_trust_file
 from .snapshot import SnapshotInfo, load_snapshot
-from .trusted_root import TrustedRoot, parse_trusted_root
+from .trusted_root import TrustedRoot
 
 ENV_DIR = "SIGSTORE_OFFLINE_TRUST_ROOTS"
 PRODUCTION = "sigstore"
@@ -46,7 +47,8 @@ def read_limited(path: pathlib.Path, limit: int) -> bytes:
 
 
 def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotInfo]]:
-    """A ``trusted_root.json`` file, or a snapshot directory whose manifest pins are checked first."""
+    """A ``trusted_root.json`` file, sigstore-python's ClientTrustConfig file (its ``trustedRoot``;
+    see :mod:`.clienttrust`), or a snapshot directory whose manifest pins are checked first."""
     if path.is_dir():
         return load_snapshot(path)
     try:
@@ -55,7 +57,7 @@ def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotI
         raise TrustRootError(f"trust root {path} does not exist", step="trust-root") from None
     except (OSError, ValueError) as exc:
         raise TrustRootError(f"cannot read trust root {path}: {exc}", step="trust-root") from None
-    return parse_trusted_root(data, source=str(path)), None
+    return parse_trust_file(data, source=str(path)), None
 
 
 def load(path: pathlib.Path) -> TrustedRoot:
