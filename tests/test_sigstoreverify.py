@@ -262,3 +262,31 @@ def test_policy_picks_the_signer_from_the_data_file_name(tmp_path: pathlib.Path,
     renamed.write_bytes(pathlib.Path(data).read_bytes())
     code, out, err = run([f"--policy={_policy_file(tmp_path, BEACON)}", f"--signature={bundle}", f"--data={renamed}"])
     assert code == 1 and "does not cover the file name 'b.txt'" in err
+
+
+def test_snapshot_age_warning_and_limit(tmp_path: pathlib.Path, material: Tuple[str, str]) -> None:
+    """Like verify-offline: an old snapshot draws a warning on stderr (even with -q, so a recipe's
+    log shows it); --max-trust-root-age refuses one older than the limit (exit 1, not verified)."""
+    import json
+    import shutil
+
+    from conftest import SHIPPED
+
+    bundle, data = material
+    keyring = signers(tmp_path, f"{BEACON} {GITHUB_ISSUER}\n")
+    argv = [f"--keyring={keyring}", f"--signature={bundle}", f"--data={data}"]
+    # Today's shipped snapshot (refreshed 2026-08-27): a 60-day limit refuses it, a 400-day one accepts it.
+    code, _, err = run([*argv, f"--trust-root={SHIPPED / 'sigstore'}", "--max-trust-root-age=60"])
+    assert code == 1 and "older than the limit of 60 days" in err and "trust root is unusable" in err
+    code, out, err = run([*argv, f"--trust-root={SHIPPED / 'sigstore'}", "--max-trust-root-age=400"])
+    assert code == 0 and out.startswith("sigstoreverify: OK: ")
+    old = tmp_path / "sigstore"
+    shutil.copytree(SHIPPED / "sigstore", old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["refreshed_at"] = "2025-11-01T00:00:00Z"
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    code, out, err = run([*argv, f"--trust-root={old}", "-q"])
+    assert code == 0 and out == ""
+    assert err.startswith("sigstoreverify: warning: trust-root snapshot ") and "days old (refreshed 2025-11-01" in err
+    code, _, err = run([*argv, f"--trust-root={old}", "--max-trust-root-age=-1"])
+    assert code == 2 and "zero or more days" in err

@@ -29,12 +29,12 @@ from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from . import cosign, hints
 from ._encoding import utc
-from .errors import InputError, TrustRootError, VerificationError
+from .errors import InputError, VerificationError
 from .inputs import hash_file, read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_KEY_BYTES
 from .model import Bundle
 from .policy import Identity, SignerPolicy
-from .trust import store
+from .trust import snapshot, store
 from .trust.snapshot import SnapshotInfo
 from .trust.trusted_root import TrustedRoot
 from .verify import certchain
@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 BUNDLE_SUFFIXES = (".sigstore", ".sigstore.json")
-STALE_DAYS = 180  # an older snapshot is used, with a warning
+STALE_DAYS = snapshot.STALE_AFTER_DAYS  # an older snapshot is used, with a warning
 _DIGEST = re.compile(r"(sha256|sha384|sha512|[a-z0-9-]+):([0-9a-fA-F]+)")
 _SHA256 = re.compile(r"sha256:([0-9a-fA-F]{64})")
 _HINT_STEPS = ("certificate-chain", "tlog", "timestamp")
@@ -98,7 +98,7 @@ class TrustMaterial(NamedTuple):
         root: the parsed trusted root.
         snapshot: the snapshot it came from, or ``None`` for a plain file (no pins, no age).
         described: what ``--json`` reports of it (source, sha256, snapshot and its age).
-        warning: a line to show the operator (a stale snapshot), or ``None``.
+        warnings: lines to show the operator (a stale snapshot, a refresh time in the future).
         shipped_production: the shipped production snapshot, where a failure may come from a
             bundle signed on staging (then the staging hint is worth computing).
     """
@@ -106,7 +106,7 @@ class TrustMaterial(NamedTuple):
     root: TrustedRoot
     snapshot: Optional[SnapshotInfo]
     described: Dict[str, Any]
-    warning: Optional[str]
+    warnings: Tuple[str, ...]
     shipped_production: bool
 
 
@@ -126,23 +126,13 @@ def open_trust(choice: TrustChoice, now: datetime.datetime) -> TrustMaterial:
     else:
         root, info = store.open_shipped(choice.instance)
     described: Dict[str, Any] = {"source": root.source, "sha256": root.sha256}
-    warning = None
+    warnings: Tuple[str, ...] = ()
     if info is not None:
         described["snapshot"] = info.as_json(now)
-        age = info.age_days(now)
-        if choice.max_age_days is not None and age > choice.max_age_days:
-            raise TrustRootError(
-                f"trust-root snapshot {info.directory} was refreshed {utc(info.refreshed_at)}, {age:.0f} days ago,"
-                f" older than the limit of {choice.max_age_days} days",
-                step="trust-root",
-                hint="install a newer snapshot (sigstore-offline trust-root refresh on a networked host)",
-            )
-        if age > STALE_DAYS:
-            warning = (f"trust-root snapshot {info.directory} is {age:.0f} days old"
-                       f" (refreshed {utc(info.refreshed_at)})")
+        warnings = tuple(snapshot.check_age(info, now, max_age_days=choice.max_age_days))
     elif choice.max_age_days is not None:
         raise ValueError("an age limit needs a trust-root snapshot (a directory with a manifest), not a file")
-    return TrustMaterial(root, info, described, warning,
+    return TrustMaterial(root, info, described, warnings,
                          shipped_production=choice.path is None and choice.instance == store.PRODUCTION)
 
 

@@ -154,8 +154,9 @@ def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, 
             raise UsageError("--max-trust-root-age needs a trust-root snapshot (a directory with a manifest),"
                              " not a file") from None
         raise usage(exc) from None
-    if trust.warning is not None and not quiet:
-        err.write(f"{prog}: warning: {trust.warning}\n")
+    if not quiet:
+        for warning in trust.warnings:
+            err.write(f"{prog}: warning: {warning}\n")
     return trust
 
 
