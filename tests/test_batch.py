@@ -138,7 +138,8 @@ def test_missing_and_huge_manifests(tmp_path: pathlib.Path) -> None:
 @pytest.mark.parametrize("argv,message", [
     (["--manifest", "m.json", "a.tgz"], "give no ARTIFACT"),
     (["--manifest", "m.json", "--bundle", "b"], "give no ARTIFACT"),
-    (["--manifest", "m.json", "--jobs", "0"], "--jobs must be at least 1"),
+    (["--manifest", "m.json", "--jobs", "0"], "--jobs must be between 1 and 64"),
+        (["--manifest", "m.json", "--jobs", "65"], "--jobs must be between 1 and 64"),
     (["--jobs", "2", "a.tgz"], "--jobs applies to --manifest only"),
     ([], "or --manifest FILE"),
 ])

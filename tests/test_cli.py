@@ -237,12 +237,12 @@ def test_several_artifacts_each_get_a_verdict_and_the_worst_code(tmp_path: pathl
 
 
 def test_internal_errors_are_reported_as_bugs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sigstore_offline.cli import verify_offline
+    from sigstore_offline import request
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("synthetic")
 
-    monkeypatch.setattr(verify_offline, "verify", boom)
+    monkeypatch.setattr(request, "verify", boom)
     code, out, err = run_cli(["--bundle", str(EXAMPLE_BUNDLE), *IDENTITY, EXAMPLE_DIGEST])
     assert code == 5 and "bug" in err and out == "" and "OK" not in err
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import need_module
 from sigstore_offline.pypi.distname import (
     InvalidFilename,
     Sdist,
@@ -113,8 +114,10 @@ def test_hostile_tag_sets_are_compared_without_expanding() -> None:
 
 # --- packaging as the oracle ---------------------------------------------------------------------
 
+ORACLE = "the packaging / pypi-attestations oracles: pip install -e '.[test]'"
+
 def _oracle_filename(name: str) -> Optional[Any]:
-    pypi = pytest.importorskip("pypi_attestations._impl")
+    pypi = need_module("pypi_attestations._impl", ORACLE)
     try:
         return pypi._check_dist_filename(name)
     except ValueError:
@@ -122,7 +125,7 @@ def _oracle_filename(name: str) -> Optional[Any]:
 
 
 def _packaging_at_least(major: int, minor: int) -> bool:
-    packaging = pytest.importorskip("packaging")
+    packaging = need_module("packaging", ORACLE)
     parts = tuple(int(p) for p in packaging.__version__.split(".")[:2] if p.isdigit())
     return parts >= (major, minor)
 
@@ -158,7 +161,7 @@ def versions(draw: Any) -> str:
 @given(versions(), versions())
 def test_versions_agree_with_packaging(a: str, b: str) -> None:
     """PEP 440: validity and equality exactly as packaging.version.Version decides them."""
-    version = pytest.importorskip("packaging.version")
+    version = need_module("packaging.version", ORACLE)
 
     def theirs(text: str) -> Any:
         try:

@@ -38,10 +38,12 @@ from conftest import (
     EXAMPLE_IDENTITY,
     GITHUB_ISSUER,
     REPO,
+    need_no_network,
     need_shared,
+    need_tool,
+    unavailable,
 )
 
-REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
@@ -52,24 +54,14 @@ DIST = "usr/lib/python3/dist-packages"
 APT = "apt-get install dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-hatchling python3-cryptography"
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRE_ALL:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
+_unavailable = unavailable
 
 
 def _need(tool: str, apt: str) -> None:
-    if shutil.which(tool, path=SYSTEM_PATH) is None:
-        _unavailable(f"{tool} is not installed ({apt})")
+    need_tool(tool, apt, path=SYSTEM_PATH)
 
 
-def _no_network() -> List[str]:
-    _need("unshare", "apt-get install util-linux")
-    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        _unavailable(f"cannot make a network namespace ({' '.join(prefix)}): {probe.stderr.strip()}")
-    return prefix
+_no_network = need_no_network
 
 
 def _env(home: pathlib.Path, root: Optional[pathlib.Path] = None) -> Dict[str, str]:
@@ -151,6 +143,10 @@ def test_the_packages_ship_the_snapshot_commands_and_addon(built: Built) -> None
     assert (built.root / DIST / "sigstore_offline" / "policies" / "cpython.json").is_file()
     for command in ("verify-offline", "sigstoreverify", "dh_sigstore_verify"):
         assert (built.root / "usr/bin" / command).is_file(), command
+    for command in ("verify-offline", "sigstoreverify", "sigstore-offline"):
+        # No user site-packages: nothing under the build user's $HOME is imported.
+        first = (built.root / "usr/bin" / command).read_bytes().split(b"\n", 1)[0]
+        assert first in (b"#!/usr/bin/python3 -s", b"#! /usr/bin/python3 -s"), (command, first)
     assert (built.root / "usr/share/perl5/Debian/Debhelper/Sequence/sigstore_verify.pm").is_file()
     assert _field(built.deb("dh-sigstore-verify"), "Provides") == "dh-sequence-sigstore-verify"
     for page in ("man1/verify-offline.1.gz", "man1/dh_sigstore_verify.1.gz", "man5/sigstore-signers.5.gz",

@@ -18,18 +18,17 @@ checked against the repository's files), and the openpgp/signify branches of the
 from __future__ import annotations
 
 import hashlib
-import os
 import pathlib
 import re
 import shlex
 import shutil
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path, run_cli
+from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path, run_cli
 
 GENTOO = REPO / "packaging" / "gentoo"
 ECLASS = GENTOO / "eclass" / "verify-sig.eclass"
@@ -38,7 +37,6 @@ BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
-REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
 
 STUBS = r"""
 die() { echo "die: $*" >&2; exit 1; }
@@ -52,28 +50,14 @@ default_src_unpack() { echo "unpacked: ${A}"; }
 """
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRE_ALL:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
-
-
-def _no_network() -> List[str]:
-    if shutil.which("unshare") is None:
-        _unavailable("unshare is not installed (apt-get install util-linux)")
-    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        _unavailable(f"cannot make a network namespace ({' '.join(prefix)}): {probe.stderr.strip()}")
-    return prefix
+_no_network = need_no_network
 
 
 @pytest.fixture
 def shim_present() -> None:
     """The eclass runs the sigstore-python spelling ``verify-offline verify identity --offline ...``."""
     code, _, err = run_cli(["verify", "identity", "--offline", "--version"])
-    if code != 0:
-        pytest.skip(f"verify-offline does not accept 'verify identity --offline' yet: {err.strip()}")
+    assert code == 0, f"verify-offline no longer accepts 'verify identity --offline': {err.strip()}"
 
 
 class Sandbox:

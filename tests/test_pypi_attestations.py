@@ -28,11 +28,13 @@ import urllib.parse
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
-from conftest import PYPI, REPO, SHIPPED, need_shared, package_path
+from conftest import PYPI, REPO, SHIPPED, need_module, need_no_network, need_shared, package_path
+from oracles import pypi_attestations_rejections
 
 from sigstore_offline.errors import VerificationError
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+ORACLE = "the pypi-attestations oracle: pip install -e '.[test]'"
 MODELS = "pypi_attestation_models-0.0.4a2.tar.gz"
 ATTESTATIONS = "pypi_attestations-0.0.19.tar.gz"
 GITLAB = "gitlab_oidc_project-0.0.3.tar.gz"
@@ -357,7 +359,7 @@ def offline_sigstore(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def _oracle_policy(spec: Tuple[str, Dict[str, str]]) -> Any:
-    pypi = pytest.importorskip("pypi_attestations")
+    pypi = need_module("pypi_attestations", ORACLE)
     kind, fields = spec
     if kind == "Identity":
         from sigstore.verify import policy
@@ -369,7 +371,7 @@ def _oracle_policy(spec: Tuple[str, Dict[str, str]]) -> Any:
 
 def _oracle_attestations(path: pathlib.Path) -> List[Tuple[Any, Any]]:
     """(attestation, its record's publisher or None) as pypi-attestations parses them."""
-    pypi = pytest.importorskip("pypi_attestations")
+    pypi = need_module("pypi_attestations", ORACLE)
     if path.name.endswith(".provenance"):
         provenance = pypi.Provenance.model_validate_json(path.read_bytes())
         return [(a, b.publisher) for b in provenance.attestation_bundles for a in b.attestations]
@@ -380,16 +382,40 @@ def _oracle_verdict(attestations: List[Tuple[Any, Any]], policy: Any, name: str,
                     records: bool) -> Optional[str]:
     """None if pypi-attestations accepts every attestation (and, with ``records``, each record's
     own publisher policy too), else its first error."""
-    pypi = pytest.importorskip("pypi_attestations")
+    pypi = need_module("pypi_attestations", ORACLE)
+    rejections = pypi_attestations_rejections()
     dist = pypi.Distribution(name=name, digest=digest.split(":", 1)[1])
     try:
         for attestation, publisher in attestations:
             attestation.verify(policy, dist, staging=staging, offline=True)
             if records and publisher is not None:
                 attestation.verify(publisher, dist, staging=staging, offline=True)
-    except Exception as exc:  # noqa: BLE001 -- the oracle's verdict, whatever its exception type
+    except rejections as exc:  # only pypi-attestations' own rejection; anything else propagates
         return f"{type(exc).__name__}: {exc}"
     return None
+
+
+@pytest.mark.oracle
+def test_only_the_oracles_own_rejection_counts() -> None:
+    """pypi-attestations' AttestationError is its verdict; anything else raised while asking it (an
+    API change, a wrapper bug) propagates instead of counting as a rejection."""
+    impl = need_module("pypi_attestations._impl", ORACLE)
+
+    class StandIn:
+        def __init__(self, error: BaseException) -> None:
+            self.error = error
+
+        def verify(self, *args: Any, **kwargs: Any) -> None:
+            raise self.error
+
+    digest = "sha256:" + "00" * 32
+    verdict = _oracle_verdict([(StandIn(impl.VerificationError("the stand-in rejects")), None)], None, "x-1.tar.gz",
+                              digest, staging=False, records=False)
+    assert verdict is not None and verdict.startswith("VerificationError: ") and "the stand-in rejects" in verdict
+    for error in (AttributeError("'Attestation' object has no attribute 'verify'"), TypeError("unexpected keyword"),
+                  ValueError("not an AttestationError")):
+        with pytest.raises(type(error)):
+            _oracle_verdict([(StandIn(error), None)], None, "x-1.tar.gz", digest, staging=False, records=False)
 
 
 @pytest.mark.oracle
@@ -540,7 +566,7 @@ def test_generated_statement_checks(case: str, instance: Any, root_file: pathlib
 def oracle_on_test_instance(root_file: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """pypi-attestations verifies only against production or staging; hand it the test instance's
     trust root instead (offline, no TUF)."""
-    impl = pytest.importorskip("pypi_attestations._impl")
+    impl = need_module("pypi_attestations._impl", ORACLE)
     from sigstore.models import TrustedRoot
     from sigstore.verify import Verifier
 
@@ -1015,19 +1041,12 @@ def test_pypi_path_imports_no_network_module() -> None:
     assert result.stdout.strip() == "", f"the pypi path imported {result.stdout.strip()}"
 
 
-def _unshare_works() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    return subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False).returncode == 0
-
-
 def test_real_provenance_verifies_with_no_network_and_no_home(tmp_path: pathlib.Path) -> None:
     need_shared(PYPI / "artifacts.json")
-    if not _unshare_works():
-        pytest.skip("unshare -n is not permitted here (needs root or user namespaces)")
+    no_network = need_no_network()
     env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
     env["PYTHONPATH"] = package_path()
-    command = ["unshare", "-n", "--", sys.executable, "-m", "sigstore_offline", "pypi", *REAL["github-provenance"].argv()]
+    command = [*no_network, "--", sys.executable, "-m", "sigstore_offline", "pypi", *REAL["github-provenance"].argv()]
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"OK: {_digest(ATTESTATIONS)} ({ATTESTATIONS})  GitHub trailofbits/pypi-attestations")

@@ -11,7 +11,7 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import REPO, SHIPPED, package_path
+from conftest import REPO, SHIPPED, need_tuf, package_path
 from sigstore_offline.cli.admin import build_parser, main
 from sigstore_offline.trust import snapshot
 
@@ -39,7 +39,7 @@ def test_show_describes_the_shipped_snapshot() -> None:
                                   ["trust-root", "refresh", "--timeout", "0"]])
 def test_usage_errors_exit_2(argv: List[str]) -> None:
     if argv[-1:] == ["yesterday"] or argv[-1:] == ["0"]:
-        pytest.importorskip("tuf")
+        need_tuf()
     code, out, err = admin(argv)
     assert code == 2 and err.startswith("sigstore-offline: error: ") and "Traceback" not in err
 
@@ -76,7 +76,7 @@ def test_missing_refresh_extra_is_a_clear_message(tmp_path: object) -> None:
 
 
 def test_verify_of_the_shipped_snapshots_says_what_is_not_proven() -> None:
-    pytest.importorskip("tuf")
+    need_tuf()
     for instance in ("sigstore", "sigstage"):
         code, out, _ = admin(["trust-root", "verify", str(SHIPPED / instance), "--at", "2026-08-27T00:00:00Z"])
         assert code == 1 and "FAIL: trusted_root.json is not TUF-proven" in out

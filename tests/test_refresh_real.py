@@ -13,9 +13,9 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import SHARED, SHIPPED, need_shared
+from conftest import SHARED, SHIPPED, need_shared, need_tuf
 
-pytest.importorskip("tuf")
+need_tuf()
 
 from sigstore_offline.cli.admin import main  # noqa: E402
 from sigstore_offline.trust import snapshot  # noqa: E402

@@ -8,17 +8,15 @@ One subprocess run under ``unshare -n`` with no usable ``HOME`` checks the sandb
 from __future__ import annotations
 
 import io
-import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 from typing import List, Tuple
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path
+from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path
 from sigstore_offline.cli import sigstoreverify
 from sigstore_offline.errors import UsageError
 
@@ -191,7 +189,9 @@ def test_an_internal_error_is_a_failure_not_a_pass(tmp_path: pathlib.Path, mater
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(sigstoreverify, "verify", broken)
+    from sigstore_offline.verify import pipeline
+
+    monkeypatch.setattr(pipeline, "verify", broken)
     bundle, data = material
     code, out, err = run([f"--keyring={signers(tmp_path, f'{BEACON} {GITHUB_ISSUER}')}", f"--signature={bundle}",
                           f"--data={data}"])
@@ -203,11 +203,7 @@ def test_runs_without_network_or_home(tmp_path: pathlib.Path, material: Tuple[st
     """python -m sigstore_offline.cli.sigstoreverify in a network namespace, HOME unusable, no network module.
 
     (``socket`` itself is loaded by email.utils, which cryptography.x509 imports; see test_sandbox.py.)"""
-    if shutil.which("unshare") is None:
-        pytest.skip("unshare is not installed (util-linux)")
-    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
-    if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
-        pytest.skip("cannot create a network namespace here")
+    prefix = need_no_network()
     bundle, data = material
     keyring = signers(tmp_path, f"{BEACON} {GITHUB_ISSUER}\n")
     probe = (

@@ -95,7 +95,7 @@ def _age(copy: pathlib.Path, days: float) -> None:
 def test_max_trust_root_age(copy: pathlib.Path) -> None:
     _age(copy, 40)
     code, records, err = run_json(["--trust-root", str(copy), "--max-trust-root-age", "30", *ARGV])
-    assert code == 3 and records[0]["step"] == "trust-root" and "older than --max-trust-root-age 30" in err
+    assert code == 3 and records[0]["step"] == "trust-root" and "older than the limit of 30 days" in err
     code, records, err = run_json(["--trust-root", str(copy), "--max-trust-root-age", "60", *ARGV])
     assert code == 0, err
     assert 39 < records[0]["trust_root"]["snapshot"]["age_days"] < 41

@@ -2,33 +2,52 @@
 
 A manifest lists artifacts (files or digests), their bundles and their signers. It is parsed and
 checked as a whole before anything is verified: a malformed manifest verifies nothing (exit 4).
-The entries are then verified in worker processes, one per usable CPU (``--jobs``), forked after
-the trust root is parsed so that every worker shares it; the verdicts come out in manifest order,
-one line (or one JSON object) each, followed by a summary. The exit status is 0 only when every
-entry verified, else the largest per-entry status.
+The entries are then verified in worker processes, one per usable CPU (``jobs``), forked after
+the trust root is parsed so that every worker shares it. Workers take fixed chunks of the
+manifest in turn and send their outcomes back over a pipe each: nothing is written to the file
+system (no POSIX semaphores in ``/dev/shm``, which a build sandbox may mount read-only or not at
+all). :func:`run` yields the outcomes in manifest order as they arrive, holding at most one chunk
+per worker; the command line prints them.
 """
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import json
-import multiprocessing
 import os
 import pathlib
+import pickle
 import re
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, TextIO, Tuple
+import signal
+import struct
+from typing import Any, BinaryIO, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _encoding as enc
-from ._encoding import utc
-from .errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, InputError, SigstoreOfflineError
-from .limits import MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES
+from .errors import InputError, SigstoreOfflineError
+from .inputs import read_input
+from .limits import MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, MAX_MANIFEST_JSON_VALUES
 from .policy import Identity, SignerPolicy
-from .trust.trusted_root import TrustedRoot
+from .request import Request, Target, TrustMaterial, identity_policy, load_key, verify_request
+from .verify.pipeline import Verified
+
+__all__ = ["Defaults", "Entry", "Outcome", "default_jobs", "read_manifest", "run"]
 
 DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
 CHUNK = 8  # entries per task: few enough for even load, enough to keep inter-process traffic low
 _SIGNER_FIELDS = ("identity", "identity_regexp", "issuer", "issuer_regexp", "policy", "key")
+_LENGTH = struct.Struct(">I")
+
+Outcome = Union[Verified, SigstoreOfflineError]
+
+
+class Defaults(NamedTuple):
+    """The command line's signer, used by entries that name none."""
+
+    policy: Optional[SignerPolicy] = None
+    upstream: Any = None  # an upstream.UpstreamPolicy
+    key: Any = None
+
+    @property
+    def given(self) -> bool:
+        return self.policy is not None or self.upstream is not None or self.key is not None
 
 
 class Entry(NamedTuple):
@@ -49,19 +68,35 @@ def _entries(document: Any) -> List[Any]:
 
 
 def _decode(raw: bytes) -> List[Any]:
-    """A JSON array, or JSON Lines (one object per non-blank line)."""
+    """A JSON array, or JSON Lines (one object per non-blank line); the entry count is checked
+    before anything is parsed."""
     text = raw.lstrip()
     if text.startswith(b"["):
-        return _entries(enc.load_json(raw))
+        items = _entries(enc.load_json(raw, max_values=MAX_MANIFEST_JSON_VALUES))
+        if len(items) > MAX_MANIFEST_ENTRIES:
+            raise ValueError(f"{len(items)} entries, more than the limit of {MAX_MANIFEST_ENTRIES}")
+        return items
+    lines = [(number, line) for number, line in enumerate(raw.split(b"\n"), start=1) if line.strip()]
+    if len(lines) > MAX_MANIFEST_ENTRIES:
+        raise ValueError(f"{len(lines)} entries, more than the limit of {MAX_MANIFEST_ENTRIES}")
     items = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
+    for number, line in lines:
         try:
             items.append(enc.load_json(line))
         except ValueError as exc:
             raise ValueError(f"line {number}: {exc}") from None
     return items
+
+
+def _text(value: Any, what: str) -> str:
+    text = enc.string(value, what)
+    if "\0" in text:
+        raise ValueError(f"{what}: contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what}: contains an unpaired surrogate (\\uD800-\\uDFFF)") from None
+    return text
 
 
 def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
@@ -70,7 +105,7 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
     fields: Dict[str, Optional[str]] = {}
     for name in ("artifact", "digest", "bundle", *_SIGNER_FIELDS):
         raw = item.get(name)
-        fields[name] = None if raw is None else enc.string(raw, f"{where}.{name}")
+        fields[name] = None if raw is None else _text(raw, f"{where}.{name}")
     artifact = fields["artifact"]
     if not artifact:
         raise ValueError(f"{where}: missing required field 'artifact'")
@@ -102,13 +137,13 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
                 fields["issuer"] is not None and fields["issuer_regexp"] is not None):
             raise ValueError(f"{where}: give an exact value or a regular expression, not both")
         try:
-            identity = Identity.build(san=fields["identity"], san_regexp=fields["identity_regexp"],
-                                      issuer=fields["issuer"], issuer_regexp=fields["issuer_regexp"])
-        except re.error as exc:
-            raise ValueError(f"{where}: invalid regular expression: {exc}") from None
+            identity = identity_policy(identity=fields["identity"], identity_regexp=fields["identity_regexp"],
+                                       issuer=fields["issuer"], issuer_regexp=fields["issuer_regexp"])
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
     elif not kinds and not defaults:
         raise ValueError(f"{where}: no signer: give 'identity' and 'issuer', 'policy' or 'key' in the entry,"
-                         " or defaults on the command line (--cert-identity/--cert-oidc-issuer, --policy, --key)")
+                         " or a default signer for the whole manifest")
     key = str(base / fields["key"]) if fields["key"] is not None else None
     policy = fields["policy"]
     if policy is not None and ("/" in policy or policy.endswith(".json")):
@@ -116,25 +151,15 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
     return Entry(index, artifact, path, digest, str(base / bundle), identity, policy, key)
 
 
-def read_manifest(path: pathlib.Path, *, defaults: bool) -> List[Entry]:
-    """Read and check the whole manifest; every problem is an :class:`InputError` naming the entry."""
-    from .trust.store import read_limited
-
-    try:
-        raw = read_limited(path, MAX_MANIFEST_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"manifest {path} does not exist", step="manifest") from None
-    except ValueError:
-        raise InputError(f"manifest {path} is larger than {MAX_MANIFEST_BYTES} bytes", step="manifest") from None
-    except OSError as exc:
-        raise InputError(f"cannot read manifest {path}: {exc.strerror or exc}", step="manifest") from None
+def read_manifest(path: str, *, defaults: bool) -> List[Entry]:
+    """Read and check the whole manifest; every problem is an :class:`InputError` naming the entry.
+    ``defaults``: the caller has a default signer for entries that name none."""
+    raw = read_input(path, limit=MAX_MANIFEST_BYTES, what="manifest", step="manifest")
     try:
         items = _decode(raw)
         if not items:
             raise ValueError("it lists no entries")
-        if len(items) > MAX_MANIFEST_ENTRIES:
-            raise ValueError(f"{len(items)} entries, more than the limit of {MAX_MANIFEST_ENTRIES}")
-        base = path.parent
+        base = pathlib.Path(path).parent
         return [_entry(index, item, base, defaults) for index, item in enumerate(items)]
     except ValueError as exc:
         raise InputError(f"manifest {path}: {exc}", step="manifest") from None
@@ -142,16 +167,7 @@ def read_manifest(path: pathlib.Path, *, defaults: bool) -> List[Entry]:
 
 # --- the workers --------------------------------------------------------------------------------
 
-class _State(NamedTuple):
-    root: TrustedRoot
-    root_info: Dict[str, Any]
-    policy: Optional[SignerPolicy]  # the command line's default signer
-    upstream: Any  # the command line's default upstream policy
-    key: Any  # the command line's default key
-    json: bool
-
-
-_STATE: Optional[_State] = None  # set before the workers fork; each worker inherits it
+_STATE: Optional[Tuple[TrustMaterial, Defaults]] = None  # set before the workers fork; each inherits it
 _CACHE: Dict[Tuple[str, str], Any] = {}  # loaded upstream policies and keys, per process
 
 
@@ -162,63 +178,32 @@ def _cached(kind: str, spec: str) -> Any:
 
             _CACHE[(kind, spec)] = load_policy(spec)
         else:
-            from .cli.verify_offline import _key
-
-            _CACHE[(kind, spec)] = _key(spec)
+            _CACHE[(kind, spec)] = load_key(spec)
     return _CACHE[(kind, spec)]
 
 
-def _verify(entry: Entry) -> Tuple[int, str]:
-    """One entry: (exit status, its verdict line or JSON object)."""
-    from .cli.verify_offline import hash_file, load_bundle
-    from .verify.pipeline import Artifact, verify
-
-    state = _STATE
-    if state is None:
+def _verify(entry: Entry) -> Outcome:
+    """One entry's outcome: its ``Verified`` record, or the error that stopped it."""
+    if _STATE is None:
         raise RuntimeError("batch state not initialised")
+    trust, defaults = _STATE
     try:
-        file_name = os.path.basename(entry.name)
         policy: Optional[SignerPolicy] = entry.identity
+        upstream = _cached("policy", entry.policy) if entry.policy is not None else None
         key = _cached("key", entry.key) if entry.key is not None else None
-        if entry.policy is not None:
-            policy = _cached("policy", entry.policy).for_artifact(file_name)
-        elif policy is None and key is None:
-            if state.upstream is not None:
-                policy = state.upstream.for_artifact(file_name)
-            else:
-                policy, key = state.policy, state.key
-        if entry.digest is not None:
-            digest, data = entry.digest, None
-        else:
-            from cryptography.hazmat.primitives.asymmetric import ed25519
-
-            digest, data = hash_file(pathlib.Path(entry.path or ""), keep=isinstance(key, ed25519.Ed25519PublicKey))
-        bundle = load_bundle(pathlib.Path(entry.bundle))
-        result = verify(bundle, artifact=Artifact(entry.name, digest, data), trusted_root=state.root, policy=policy,
-                        key=key)
+        if policy is None and upstream is None and key is None:
+            policy, upstream, key = defaults
+        target = Target(entry.name, entry.path, entry.digest, entry.name)
+        try:
+            return verify_request(Request(target, bundle=entry.bundle, policy=policy, upstream=upstream, key=key),
+                                  trust)
+        except ValueError as exc:  # this entry's own contradiction
+            raise InputError(f"entry {entry.index}: {exc}", step="manifest") from None
     except SigstoreOfflineError as exc:
-        code = exc.exit_code  # a UsageError here is this entry's mistake (e.g. a key for a certificate bundle)
-        if state.json:
-            return code, json.dumps({"entry": entry.index, "artifact": entry.name, "verified": False,
-                                     "step": exc.step, "error": exc.message, "hint": exc.hint, "exit_code": code},
-                                    sort_keys=True)
-        return code, f"FAIL: {entry.name}: {exc}"
+        return exc
     except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
-        message = f"internal error ({type(exc).__name__}: {exc}); this is a bug in verify-offline, please report it"
-        if state.json:
-            return EXIT_BUG, json.dumps({"entry": entry.index, "artifact": entry.name, "verified": False,
-                                         "step": "internal", "error": message, "hint": None, "exit_code": EXIT_BUG},
-                                        sort_keys=True)
-        return EXIT_BUG, f"FAIL: {entry.name}: {message}"
-    if state.json:
-        return EXIT_OK, json.dumps({"entry": entry.index, **result.as_json()}, sort_keys=True)
-    who = f"{result.identity} ({result.issuer})" if result.identity is not None else "managed key"
-    host = result.log_url.split("://", 1)[-1]
-    return EXIT_OK, f"OK: {result.artifact}  {who}  {host} #{result.log_index}  {utc(result.signed_at)}"
-
-
-def _verify_chunk(chunk: Sequence[Entry]) -> List[Tuple[int, str]]:
-    return [_verify(entry) for entry in chunk]
+        return SigstoreOfflineError(f"internal error ({type(exc).__name__}: {exc}); this is a bug in"
+                                    " verify-offline, please report it", step="internal")
 
 
 def default_jobs() -> int:
@@ -228,86 +213,75 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _results(entries: List[Entry], jobs: int):  # type: ignore[no-untyped-def]
-    """Yield (entry, code, text) in manifest order."""
-    chunks = [entries[i:i + CHUNK] for i in range(0, len(entries), CHUNK)]
-    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+def _work(chunks: Sequence[Sequence[Entry]], fd: int) -> None:
+    """A worker: verify its chunks in order, sending each chunk's outcomes as one message."""
+    with os.fdopen(fd, "wb") as pipe:
         for chunk in chunks:
-            for entry, (code, text) in zip(chunk, _verify_chunk(chunk)):
-                yield entry, code, text
-        return
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(_verify_chunk, chunk) for chunk in chunks]
+            data = pickle.dumps([_verify(entry) for entry in chunk], protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.write(_LENGTH.pack(len(data)) + data)
+            pipe.flush()
+
+
+def _receive(pipe: BinaryIO, chunk: Sequence[Entry]) -> List[Outcome]:
+    """One chunk's outcomes from its worker; a worker that died fails its entries, never passes them."""
+    header = pipe.read(_LENGTH.size)
+    if len(header) == _LENGTH.size:
+        data = pipe.read(_LENGTH.unpack(header)[0])
         try:
-            for chunk, future in zip(chunks, futures):
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # noqa: BLE001 -- a worker died: those entries fail, never pass
-                    outcome = [(EXIT_BUG, f"FAIL: {entry.name}: internal error (worker process failed:"
-                                          f" {type(exc).__name__}); this is a bug in verify-offline, please"
-                                          " report it") for entry in chunk]
-                    if _STATE is not None and _STATE.json:
-                        outcome = [(EXIT_BUG, json.dumps({"entry": entry.index, "artifact": entry.name,
-                                                          "verified": False, "step": "internal",
-                                                          "error": "worker process failed", "hint": None,
-                                                          "exit_code": EXIT_BUG}, sort_keys=True))
-                                   for entry in chunk]
-                for entry, (code, text) in zip(chunk, outcome):
-                    yield entry, code, text
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+            outcomes = pickle.loads(data)  # noqa: S301 -- our own forked child, over our own pipe
+        except Exception:  # noqa: BLE001 -- a truncated message: the worker died while writing
+            outcomes = None
+        if isinstance(outcomes, list) and len(outcomes) == len(chunk):
+            return outcomes
+    return [SigstoreOfflineError("internal error (worker process failed); this is a bug in verify-offline,"
+                                 " please report it", step="internal") for _ in chunk]
 
 
-def run(manifest: str, args: argparse.Namespace, *, root: TrustedRoot, root_info: Dict[str, Any],
-        policy: Optional[SignerPolicy], key: Any, out: TextIO, err: TextIO) -> int:
-    """Verify every entry of ``manifest``; print verdicts in order and a summary; return the exit status."""
+def _stop(workers: List[Tuple[int, BinaryIO]]) -> None:
+    for pid, pipe in workers:
+        pipe.close()
+        try:
+            finished, _ = os.waitpid(pid, os.WNOHANG)
+            if not finished:
+                os.kill(pid, signal.SIGTERM)
+                os.waitpid(pid, 0)
+        except (ChildProcessError, ProcessLookupError):
+            pass
+
+
+def run(entries: Sequence[Entry], trust: TrustMaterial, defaults: Defaults, *,
+        jobs: int) -> Iterator[Tuple[Entry, Outcome]]:
+    """Verify ``entries`` with ``jobs`` worker processes; yield (entry, outcome) in manifest order.
+    The caller flushes its output streams first (the workers are forked)."""
     global _STATE
-    upstream = getattr(args, "upstream_policy", None)
-    defaults = policy is not None or key is not None or upstream is not None
-    entries = read_manifest(pathlib.Path(manifest), defaults=defaults)
-    jobs = args.jobs if args.jobs is not None else default_jobs()
-    _STATE = _State(root, root_info, policy, upstream, key, bool(args.json))
-    progress = hasattr(err, "isatty") and err.isatty() and not args.quiet
-    counts = {"verified": 0, "failed": 0}
-    worst = EXIT_OK
+    _STATE = (trust, defaults)
+    chunks = [entries[i:i + CHUNK] for i in range(0, len(entries), CHUNK)]
+    jobs = min(jobs, len(chunks))
+    workers: List[Tuple[int, BinaryIO]] = []
     try:
-        for done, (entry, code, text) in enumerate(_results(entries, jobs), start=1):
-            if progress:
-                err.write("\r\033[K")
-            if code == EXIT_OK:
-                counts["verified"] += 1
-                if args.json or not args.quiet:
-                    out.write(text + "\n")
-            else:
-                counts["failed"] += 1
-                if args.json:
-                    out.write(text + "\n")
-                err.write((text if not args.json else f"FAIL: {entry.name}: {json.loads(text)['error']}") + "\n")
-            worst = max(worst, code)
-            if progress:
-                err.write(f"[{done}/{len(entries)}] {counts['failed']} failed")
-                err.flush()
-    except KeyboardInterrupt:
-        if progress:
-            err.write("\r\033[K")
-        err.write(f"verify-offline: interrupted after {counts['verified'] + counts['failed']} of {len(entries)}"
-                  " entries; not verified\n")
-        return max(worst, EXIT_FAILED)
+        if jobs <= 1 or not hasattr(os, "fork"):
+            for chunk in chunks:
+                for entry in chunk:
+                    yield entry, _verify(entry)
+            return
+        for number in range(jobs):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns into the caller's code
+                status = 1
+                try:
+                    os.close(read_end)
+                    for _, pipe in workers:
+                        pipe.close()
+                    _work(chunks[number::jobs], write_end)
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(write_end)
+            workers.append((pid, os.fdopen(read_end, "rb")))
+        for index, chunk in enumerate(chunks):
+            for entry, outcome in zip(chunk, _receive(workers[index % jobs][1], chunk)):
+                yield entry, outcome
     finally:
+        _stop(workers)
         _STATE = None
-    if progress:
-        err.write("\r\033[K")
-    summary = (f"{counts['verified']} verified, {counts['failed']} failed, {len(entries)} in total"
-               f" ({manifest})")
-    if args.json:
-        out.write(json.dumps({"summary": {"manifest": manifest, "entries": len(entries), "verified": counts["verified"],
-                                          "failed": counts["failed"], "exit_code": worst,
-                                          "trust_root": root_info}}, sort_keys=True) + "\n")
-    elif not args.quiet or counts["failed"]:
-        (out if not counts["failed"] else err).write(summary + "\n")
-    return worst
-
-

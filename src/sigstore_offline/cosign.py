@@ -38,27 +38,27 @@ bundle's ``cert`` is decoded (it must be one) but not used: ``--key`` is the onl
 
 Malformed input is :class:`InputError` (exit 4) with step ``bundle``, ``signature``,
 ``certificate`` or ``timestamp``; inputs without transparency-log evidence fail (step ``tlog``)
-unless ``--insecure-ignore-tlog`` allows a weaker verification (the pipeline's
-``allow_no_tlog``).
+unless the caller allows a weaker verification (``allow_no_tlog``; on the command line
+``--insecure-ignore-tlog``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import pathlib
 import re
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from . import _encoding as enc
-from .errors import InputError, UsageError, VerificationError
+from . import hints
+from .errors import InputError, VerificationError
+from .inputs import read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
-from .model import Bundle, MessageSignature, TlogEntry, load_certificate, parse_bundle
-from .trust.store import read_limited
+from .model import Bundle, MessageSignature, TlogEntry, load_certificate, parse_bundle_document
 from .trust.trusted_root import TrustedRoot
 from .verify import certchain
 
@@ -68,10 +68,21 @@ DETACHED = "cosign-detached-signature"
 FORMATS = frozenset({LEGACY_BUNDLE, DETACHED})
 V0_1 = (0, 1)  # SET without inclusion proof is complete evidence, as in a v0.1 Sigstore bundle
 
-NO_TLOG_HINT = (
-    "without a log entry nothing shows the signature was made while the certificate was valid, or"
-    " made public; pass --insecure-ignore-tlog only if you accept that weaker verification (docs/cosign.md)"
-)
+NO_TLOG_HINT = hints.NO_TLOG
+
+
+class DetachedInputs(NamedTuple):
+    """cosign's detached signature files (``cosign sign-blob --output-signature``).
+
+    Attributes:
+        signature: the signature file.
+        certificate: the signing certificate file; ``None`` for a managed-key signature.
+        chain: PEM intermediates (and root) of ``certificate``; ``None``: the trusted root's chain.
+    """
+
+    signature: str
+    certificate: Optional[str] = None
+    chain: Optional[str] = None
 
 _BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 _PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9]+(?: [A-Z0-9]+)*)-----")
@@ -270,33 +281,27 @@ def is_legacy_bundle(document: Any) -> bool:
 
 
 def parse_any_bundle(raw: bytes, *, source: str = "bundle") -> Bundle:
-    """A Sigstore bundle (``model.parse_bundle``) or cosign's old bundle, told apart by shape."""
-    if b"base64Signature" in raw and len(raw) <= MAX_BUNDLE_BYTES:  # cheap: most bundles skip this
+    """A Sigstore bundle (``model.parse_bundle``) or cosign's old bundle, told apart by shape;
+    the JSON is decoded once."""
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step="bundle")
+    try:
+        document = enc.load_json(raw)
+    except ValueError as exc:
+        raise InputError(f"{source}: {exc}", step="bundle") from None
+    if is_legacy_bundle(document):
         try:
-            document = enc.load_json(raw)
-        except ValueError:
-            document = None  # parse_bundle names the JSON error
-        if is_legacy_bundle(document):
-            try:
-                return _legacy_bundle(document)
-            except ValueError as exc:
-                raise InputError(f"{source}: cosign bundle: {exc}", step="bundle") from None
-    return parse_bundle(raw, source=source)
+            return _legacy_bundle(document)
+        except ValueError as exc:
+            raise InputError(f"{source}: cosign bundle: {exc}", step="bundle") from None
+    return parse_bundle_document(document, source=source)
 
 
 # --- detached files --------------------------------------------------------------------------
 
 
-def read_input(path: str, *, what: str, step: str) -> bytes:
-    """Read a small input file (``MAX_COSIGN_FILE_BYTES``); every problem is an InputError."""
-    try:
-        return read_limited(pathlib.Path(path), MAX_COSIGN_FILE_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"{what} {path} does not exist", step=step) from None
-    except ValueError:
-        raise InputError(f"{what} {path} is larger than {MAX_COSIGN_FILE_BYTES} bytes", step=step) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}", step=step) from None
+def _read(path: str, what: str, step: str) -> bytes:
+    return read_input(path, limit=MAX_COSIGN_FILE_BYTES, what=what, step=step)
 
 
 def _decoded(step: str, decode: Any, raw: bytes, what: str) -> Any:
@@ -318,30 +323,30 @@ def check_chain(leaf: x509.Certificate, chain: List[x509.Certificate], trusted_r
         f"the certificate chain given ({len(chain)} certificate(s), first {certchain.describe(chain[0])}) is not the"
         " chain of a Fulcio CA in the trusted root that issued the signing certificate",
         step="certificate-chain",
-        hint="a chain on the command line is never trusted by itself; a private CA belongs in the trusted root"
-        " (--trusted-root)",
+        hint="a chain given beside the signature is never trusted by itself; a private CA belongs in the"
+        " trusted root",
     )
 
 
-def load_detached(args: Any, trusted_root: TrustedRoot) -> Bundle:
-    """``--signature`` with ``--certificate`` [``--certificate-chain``] or with ``--key``."""
-    signature = _decoded("signature", decode_signature,
-                         read_input(args.signature, what="signature", step="signature"), f"signature {args.signature}")
+def load_detached(inputs: DetachedInputs, trusted_root: TrustedRoot) -> Bundle:
+    """A detached signature with its certificate (and chain), or alone for a managed key."""
+    if inputs.chain is not None and inputs.certificate is None:
+        raise ValueError("a certificate chain goes with the signing certificate")
+    signature = _decoded("signature", decode_signature, _read(inputs.signature, "signature", "signature"),
+                         f"signature {shown(inputs.signature)}")
     certificate = None
-    certificate_path = getattr(args, "certificate", None)
-    if certificate_path is not None:
-        what = f"certificate {certificate_path}"
+    if inputs.certificate is not None:
+        what = f"certificate {shown(inputs.certificate)}"
         certificates = _decoded("certificate", decode_certificates,
-                                read_input(certificate_path, what="certificate", step="certificate"), what)
+                                _read(inputs.certificate, "certificate", "certificate"), what)
         if len(certificates) != 1:
             raise InputError(f"{what}: holds {len(certificates)} certificates; give the signing certificate alone"
-                             " and its chain with --certificate-chain", step="certificate")
+                             " and its chain separately", step="certificate")
         certificate = certificates[0]
-    chain_path = getattr(args, "certificate_chain", None)
-    if chain_path is not None and certificate is not None:
-        what = f"certificate chain {chain_path}"
+    if inputs.chain is not None and certificate is not None:
+        what = f"certificate chain {shown(inputs.chain)}"
         chain = _decoded("certificate", decode_certificates,
-                         read_input(chain_path, what="certificate chain", step="certificate"), what)
+                         _read(inputs.chain, "certificate chain", "certificate"), what)
         check_chain(certificate, chain, trusted_root)
     return Bundle(
         media_type=DETACHED,
@@ -355,54 +360,22 @@ def load_detached(args: Any, trusted_root: TrustedRoot) -> Bundle:
     )
 
 
-# --- the CLI's hooks (verify_offline.py) -----------------------------------------------------
+# --- the pipeline's way in (request.py) -------------------------------------------------------
 
 
-def check_options(args: Any) -> None:
-    """Usage errors of the cosign options, before anything is read."""
-    signature = getattr(args, "signature", None)
-    certificate = getattr(args, "certificate", None)
-    chain = getattr(args, "certificate_chain", None)
-    timestamp = getattr(args, "rfc3161_timestamp", None)
-    if signature is None:
-        if certificate is not None or chain is not None:
-            raise UsageError("--certificate and --certificate-chain go with a detached --signature;"
-                             " a bundle carries its own certificate")
-    else:
-        if args.bundle is not None:
-            raise UsageError("give either --bundle or --signature, not both")
-        if (certificate is None) == (args.key is None):
-            raise UsageError("--signature needs one signer: --certificate (keyless) or --key (managed key)")
-        if chain is not None and certificate is None:
-            raise UsageError("--certificate-chain needs --certificate")
-    if (signature is not None or timestamp is not None) and len(args.artifacts) > 1:
-        raise UsageError("--signature and --rfc3161-timestamp apply to one artifact; give one artifact per run")
-
-
-def load(args: Any, trusted_root: TrustedRoot) -> Optional[Bundle]:
-    """The detached signature as a bundle, or ``None`` when the bundle comes from a file."""
-    if getattr(args, "signature", None) is None:
-        return None
-    return load_detached(args, trusted_root)
-
-
-def prepare(bundle: Bundle, args: Any) -> Bundle:
-    """Attach ``--rfc3161-timestamp``; refuse cosign input without log evidence unless
-    ``--insecure-ignore-tlog`` (the pipeline would refuse it too; this names the reason)."""
-    timestamp_path = getattr(args, "rfc3161_timestamp", None)
-    if timestamp_path is not None:
+def prepare(bundle: Bundle, *, timestamp: Optional[str] = None, allow_no_tlog: bool = False) -> Bundle:
+    """Attach cosign's RFC 3161 ``timestamp`` file; refuse cosign input without log evidence
+    unless ``allow_no_tlog`` (the pipeline would refuse it too; this names the reason)."""
+    if timestamp is not None:
         if bundle.media_type not in FORMATS:
-            raise UsageError("--rfc3161-timestamp goes with cosign's detached signature or old bundle;"
+            raise ValueError("a separate RFC 3161 timestamp goes with cosign's detached signature or old bundle;"
                              " a Sigstore bundle carries its own timestamps")
         token = _decoded("timestamp", decode_timestamp,
-                         read_input(timestamp_path, what="timestamp", step="timestamp"), f"timestamp {timestamp_path}")
+                         read_input(timestamp, limit=MAX_COSIGN_FILE_BYTES, what="timestamp", step="timestamp"),
+                         f"timestamp {shown(timestamp)}")
         bundle = bundle._replace(rfc3161_timestamps=(token,))
-    if bundle.media_type in FORMATS and not bundle.tlog_entries and not allow_no_tlog(args):
+    if bundle.media_type in FORMATS and not bundle.tlog_entries and not allow_no_tlog:
         what = "a detached signature" if bundle.media_type == DETACHED else "this cosign bundle (no rekorBundle)"
         raise VerificationError(f"no transparency-log evidence: {what} carries no Rekor entry", step="tlog",
                                 hint=NO_TLOG_HINT)
     return bundle
-
-
-def allow_no_tlog(args: Any) -> bool:
-    return bool(getattr(args, "insecure_ignore_tlog", False))

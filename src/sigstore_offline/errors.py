@@ -32,6 +32,16 @@ class SigstoreOfflineError(Exception):
         self.step = step
         self.hint = hint
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickle with step and hint (``--manifest`` workers send their errors to the parent)."""
+        return _rebuild, (type(self), self.message, self.step, self.hint)
+
+    def with_context(self, *, hint: Optional[str] = None, prefix: str = "") -> "SigstoreOfflineError":
+        """A new error of the same class and step with ``prefix`` before the message and ``hint``
+        added (where it had none): raise it ``from`` this one, never edit a caught error."""
+        wrapped = type(self)(prefix + self.message, step=self.step, hint=self.hint if self.hint else hint)
+        return wrapped
+
     def __str__(self) -> str:
         text = f"{self.step}: {self.message}" if self.step else self.message
         if self.hint:
@@ -61,3 +71,8 @@ class InputError(SigstoreOfflineError):
     """A bundle, artifact or key is unreadable or malformed."""
 
     exit_code = EXIT_INPUT
+
+
+def _rebuild(cls: type, message: str, step: str, hint: Optional[str]) -> SigstoreOfflineError:
+    error: SigstoreOfflineError = cls(message, step=step, hint=hint)
+    return error

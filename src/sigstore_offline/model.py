@@ -299,6 +299,16 @@ def parse_bundle(data: bytes, *, source: str = "bundle") -> Bundle:
     if len(data) > MAX_BUNDLE_BYTES:
         raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step="bundle")
     try:
-        return _parse(enc.load_json(data))
+        document = enc.load_json(data)
+    except ValueError as exc:
+        raise InputError(f"{source}: {exc}", step="bundle") from None
+    return parse_bundle_document(document, source=source)
+
+
+def parse_bundle_document(document: Any, *, source: str = "bundle") -> Bundle:
+    """Parse a bundle already decoded from JSON (``_encoding.load_json``); same errors as
+    :func:`parse_bundle`."""
+    try:
+        return _parse(document)
     except ValueError as exc:
         raise InputError(f"{source}: {exc}", step="bundle") from None

@@ -19,6 +19,7 @@ from typing import Dict, List, NamedTuple, Pattern, Tuple
 
 from . import _encoding as enc
 from .errors import UsageError, VerificationError
+from .inputs import read_input
 from .limits import MAX_POLICY_BYTES, MAX_POLICY_KEYS, MAX_POLICY_PATTERNS, MAX_POLICY_SIGNERS
 from .policy import CertificateIdentity, Identity
 
@@ -91,7 +92,7 @@ class UpstreamPolicy(NamedTuple):
         raise VerificationError(
             f"policy {self.name} does not cover the file name {base!r} (it covers: {self.description})",
             step=STEP,
-            hint="give the upstream file name with --name when verifying a digest or a renamed file",
+            hint="give the upstream file name when verifying a digest or a renamed file",
         )
 
 
@@ -157,8 +158,6 @@ def shipped_names() -> List[str]:
 
 def load_policy(spec: str) -> UpstreamPolicy:
     """A shipped policy by name (``cpython``) or a policy file (a path with ``/`` or ending in ``.json``)."""
-    from .trust.store import read_limited
-
     if "/" in spec or spec.endswith(".json"):
         path = pathlib.Path(spec)
     elif _NAME.fullmatch(spec) and (SHIPPED / f"{spec}.json").is_file():
@@ -166,14 +165,7 @@ def load_policy(spec: str) -> UpstreamPolicy:
     else:
         raise UsageError(f"no shipped policy {spec!r} (shipped: {', '.join(shipped_names()) or 'none'});"
                          " a policy file is given by its path (./my-policy.json)", step=STEP)
-    try:
-        raw = read_limited(path, MAX_POLICY_BYTES)
-    except FileNotFoundError:
-        raise UsageError(f"policy file {path} does not exist", step=STEP) from None
-    except ValueError:
-        raise UsageError(f"policy file {path} is larger than {MAX_POLICY_BYTES} bytes", step=STEP) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read policy file {path}: {exc.strerror or exc}", step=STEP) from None
+    raw = read_input(str(path), limit=MAX_POLICY_BYTES, what="policy file", step=STEP, error=UsageError)
     try:
         return parse_policy(raw, origin=str(path))
     except ValueError as exc:

@@ -138,6 +138,8 @@ _verify-sig_sigstore() {
 
 	# The snapshot sec-keys/sigstore-trusted-root installed in the build root.
 	local -x SIGSTORE_OFFLINE_TRUST_ROOTS=${BROOT}/usr/share/sigstore-offline/trust-roots
+	# No user site-packages: nothing under ${HOME} can shadow the verifier's modules.
+	local -x PYTHONNOUSERSITE=1
 	verify-offline verify identity --offline \
 		--bundle "${bundle}" \
 		--cert-identity "${VERIFY_SIG_CERT_IDENTITY}" \

@@ -23,6 +23,7 @@ from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO
 from .. import __version__
 from .. import _encoding as enc
 from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, SigstoreOfflineError, TrustRootError, UsageError
+from ..inputs import read_input
 from ..trust import snapshot as snap
 from ..trust import store
 
@@ -94,10 +95,8 @@ def _refresh(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> i
     dest = _directory(args)
     bootstrap: Optional[bytes] = None
     if args.bootstrap_root is not None:
-        try:
-            bootstrap = store.read_limited(pathlib.Path(args.bootstrap_root), 512 * 1024)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read --bootstrap-root {args.bootstrap_root}: {exc}") from None
+        bootstrap = read_input(args.bootstrap_root, limit=512 * 1024, what="--bootstrap-root", step="",
+                               error=UsageError)
     verb = "checking" if args.check else "refreshing"
     out.write(f"{verb} {dest}\n")
     out.flush()

@@ -9,38 +9,21 @@ distributions the exit code is the largest of theirs. See ``man/verify-offline-p
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import pathlib
 import re
 import sys
-from typing import Any, Dict, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, TextIO
 
 from .. import __version__
 from .._encoding import utc
-from ..errors import (
-    EXIT_BUG,
-    EXIT_OK,
-    InputError,
-    SigstoreOfflineError,
-    TrustRootError,
-    UsageError,
-)
-from ..limits import MAX_ATTESTATION_FILE_BYTES
-from ..policy import Identity
-from ..pypi import distname, publishers
-from ..pypi.attestation import parse_attestation, parse_provenance
-from ..pypi.verify import DistributionResult, Source, verify_distribution
-from ..trust import store
-from .verify_offline import (
-    DIGEST,
-    _Parser,
-    _report_failure,
-    _staging_hint,
-    _trusted_root,
-    hash_file,
-)
+from ..errors import EXIT_BUG, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
+from ..inputs import shown
+from ..pypi import distname
+from . import _common
+from ._common import EXIT_STATUS, Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..request import PypiRequest, TrustMaterial
 
 PROG = "verify-offline pypi"
 DEFAULT_SUFFIXES = (".provenance", ".publish.attestation")
@@ -53,13 +36,12 @@ _SHORT_PREDICATES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description="Verify Python distributions offline against their PEP 740 attestations (a PyPI"
         " provenance file, or attestation objects): every attestation's Sigstore material, its in-toto"
         " statement (this file, its SHA-256, a PyPI predicate type) and the Trusted Publisher.",
-        epilog="Exit status: 0 verified, 1 verification failed, 2 usage error, 3 trust root unusable,"
-        " 4 input unreadable or malformed, 5 internal error.",
+        epilog=EXIT_STATUS,
     )
     parser.add_argument("distributions", nargs="+", metavar="DIST_OR_DIGEST",
                         help="a distribution file (sdist or wheel), or sha256:<64 hex> with --name")
@@ -88,23 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--circleci-project-id", metavar="ID", help="CircleCI Trusted Publisher: the project id")
     who.add_argument("--circleci-pipeline-definition-id", metavar="ID",
                      help="CircleCI Trusted Publisher: the pipeline definition id")
-    identity = who.add_mutually_exclusive_group()
-    identity.add_argument("--cert-identity", "--certificate-identity", metavar="ID",
-                          help="an explicit signer identity (SAN), checked on the certificate only")
-    identity.add_argument("--cert-identity-regexp", "--certificate-identity-regexp", metavar="RE",
-                          help="a regular expression the whole SAN must match")
-    issuer = who.add_mutually_exclusive_group()
-    issuer.add_argument("--cert-oidc-issuer", "--certificate-oidc-issuer", metavar="URL",
-                        help="the exact OIDC issuer, with --cert-identity")
-    issuer.add_argument("--cert-oidc-issuer-regexp", "--certificate-oidc-issuer-regexp", metavar="RE",
-                        help="a regular expression the whole issuer must match")
-    roots = parser.add_mutually_exclusive_group()
-    roots.add_argument("--trust-root", metavar="FILE_OR_DIR",
-                       help="a trusted_root.json, or a snapshot directory holding one (default: shipped production)")
-    roots.add_argument("--trusted-root", metavar="FILE", help="a trusted_root.json (sigstore-python's spelling)")
-    roots.add_argument("--staging", action="store_true", help="use the shipped Sigstore staging trust root")
-    parser.add_argument("--max-trust-root-age", type=int, metavar="DAYS",
-                        help="fail (exit 3) if the trust-root snapshot was refreshed more than DAYS days ago")
+    _common.add_identity_options(who, explicit_help="an explicit signer identity (SAN), checked on the"
+                                                    " certificate only")
+    _common.add_trust_options(parser)
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per distribution on standard output")
     parser.add_argument("-q", "--quiet", action="store_true",
@@ -145,6 +113,7 @@ def policy_from_args(args: argparse.Namespace) -> Any:
         )
     if len(given) > 1:
         raise UsageError(f"give one signer policy, not {' and '.join(given)}")
+    from ..pypi import publishers
     kind = given[0]
     if kind not in ("--repository", "--gitlab-repository"):
         for option, value in (("--workflow", args.workflow), ("--environment", args.environment)):
@@ -153,10 +122,10 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     if args.environment is not None and args.attestation:
         raise UsageError("--environment is checked against a provenance's publisher record; use --provenance"
                          " (attestation objects carry no environment)")
-    gitlab_option = "--gitlab-repository"
+    gitlab_option, gitlab_project = "--gitlab-repository", args.gitlab_repository
     if kind == "--repository" and args.repository.startswith(publishers.GITLAB + "/"):
         kind, gitlab_option = "--gitlab-repository", "--repository"
-        args.gitlab_repository = args.repository[len(publishers.GITLAB) + 1:]
+        gitlab_project = args.repository[len(publishers.GITLAB) + 1:]
     if kind == "--repository":
         workflow = args.workflow
         if workflow is not None and ("/" in workflow or not workflow):
@@ -166,7 +135,7 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     if kind == "--gitlab-repository":
         if args.workflow is not None and (not args.workflow or args.workflow.startswith("/")):
             raise UsageError(f"--workflow {args.workflow!r}: a GitLab CI file path relative to the project root")
-        return publishers.GitLabPublisher(_gitlab_project(args.gitlab_repository, gitlab_option),
+        return publishers.GitLabPublisher(_gitlab_project(gitlab_project, gitlab_option),
                                           args.workflow, args.environment)
     if kind == "--google-service-account":
         if "@" not in args.google_service_account:
@@ -177,52 +146,7 @@ def policy_from_args(args: argparse.Namespace) -> Any:
             raise UsageError("a CircleCI Trusted Publisher needs both --circleci-project-id and"
                              " --circleci-pipeline-definition-id")
         return publishers.CircleCIPublisher(args.circleci_project_id, args.circleci_pipeline_definition_id)
-    has_identity = args.cert_identity is not None or args.cert_identity_regexp is not None
-    has_issuer = args.cert_oidc_issuer is not None or args.cert_oidc_issuer_regexp is not None
-    if not has_identity or not has_issuer:
-        raise UsageError("an explicit signer needs --cert-identity (or --cert-identity-regexp) and"
-                         " --cert-oidc-issuer (or --cert-oidc-issuer-regexp)")
-    try:
-        return Identity.build(san=args.cert_identity, san_regexp=args.cert_identity_regexp,
-                              issuer=args.cert_oidc_issuer, issuer_regexp=args.cert_oidc_issuer_regexp)
-    except re.error as exc:
-        raise UsageError(f"invalid regular expression: {exc}") from None
-
-
-def _read(path: pathlib.Path, step: str) -> bytes:
-    try:
-        return store.read_limited(path, MAX_ATTESTATION_FILE_BYTES)
-    except FileNotFoundError:
-        raise InputError(f"{step} {path} does not exist", step=step) from None
-    except ValueError:
-        raise InputError(f"{step} {path} is larger than {MAX_ATTESTATION_FILE_BYTES} bytes", step=step) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {step} {path}: {exc.strerror or exc}", step=step) from None
-
-
-def _sources(target: str, args: argparse.Namespace, digest_mode: bool) -> List[Source]:
-    provenance: Optional[str] = args.provenance
-    attestations: List[str] = list(args.attestation or [])
-    if provenance is None and not attestations:
-        if digest_mode:
-            raise UsageError(f"{target}: a digest needs --provenance or --attestation")
-        for suffix in DEFAULT_SUFFIXES:
-            if os.path.exists(target + suffix):
-                if suffix == ".provenance":
-                    provenance = target + suffix
-                else:
-                    attestations = [target + suffix]
-                break
-        else:
-            raise UsageError(f"no attestation for {target}: neither {target}.provenance nor"
-                             f" {target}.publish.attestation exists; use --provenance or --attestation")
-    if provenance is not None:
-        parsed = parse_provenance(_read(pathlib.Path(provenance), "provenance"), source=provenance)
-        return [Source(a, bundle.publisher) for bundle in parsed.bundles for a in bundle.attestations]
-    if getattr(args, "environment", None) is not None:
-        raise UsageError("--environment is checked against a provenance's publisher record, and"
-                         f" {target} has no provenance; use --provenance")
-    return [Source(parse_attestation(_read(pathlib.Path(p), "attestation"), source=p)) for p in attestations]
+    return _common.identity_from_args(args)
 
 
 def _filename(name: str, *, given: bool) -> str:
@@ -234,32 +158,40 @@ def _filename(name: str, *, given: bool) -> str:
     return name
 
 
-def verify_target(target: str, args: argparse.Namespace, root: Any, policy: Any) -> DistributionResult:
-    match = DIGEST.fullmatch(target)
-    digest_mode = bool(match) and not os.path.exists(target)
-    if digest_mode:
+def _request(spec: str, args: argparse.Namespace, policy: Any) -> PypiRequest:
+    from ..request import PypiRequest, resolve_target
+
+    target = resolve_target(spec, name=args.name)
+    if target.path is None:
         if args.name is None:
-            raise UsageError(f"{target}: a digest needs --name FILENAME (the distribution's filename)")
-        digest = bytes.fromhex(match.group(1))  # type: ignore[union-attr]
-        filename = _filename(args.name, given=True)
-    else:
-        filename = _filename(args.name if args.name is not None else os.path.basename(target),
-                             given=args.name is not None)
-        digest = hash_file(pathlib.Path(target))[0]
-    sources = _sources(target, args, digest_mode)
-    hint = None
-    if not args.staging and args.trust_root is None and args.trusted_root is None:
-        def hint(bundle: Any, exc: Any, artifact: Any) -> Optional[str]:
-            return _staging_hint(bundle, exc, artifact.name, artifact.digest, None, policy, None)
-    return verify_distribution(filename=filename, digest=digest, sources=sources, policy=policy,
-                               trusted_root=root, hint=hint)
+            raise UsageError(f"{spec}: a digest needs --name FILENAME (the distribution's filename)")
+        if args.provenance is None and not args.attestation:
+            raise UsageError(f"{spec}: a digest needs --provenance or --attestation")
+    filename = _filename(target.name or "", given=args.name is not None)
+    return PypiRequest(target, filename, policy, provenance=args.provenance,
+                       attestations=tuple(args.attestation or ()))
 
 
-def _report_ok(target: str, result: DistributionResult, args: argparse.Namespace, out: TextIO,
+def verify_target(spec: str, args: argparse.Namespace, trust: TrustMaterial, policy: Any) -> Any:
+    from ..request import verify_pypi
+
+    try:
+        return verify_pypi(_request(spec, args, policy), trust)
+    except ValueError as exc:
+        message = str(exc)
+        if "environment" in message:
+            raise UsageError("--environment is checked against a provenance's publisher record, and"
+                             f" {spec} has no provenance; use --provenance") from None
+        if message.startswith("no attestation"):
+            raise UsageError(f"{message}; use --provenance or --attestation") from None
+        raise _common.usage(exc) from None
+
+
+def _report_ok(target: str, result: Any, args: argparse.Namespace, out: TextIO,
                root_info: Dict[str, Any]) -> None:
     if args.json:
         out.write(json.dumps({
-            "artifact": target,
+            "artifact": shown(target),
             "distribution": result.filename,
             "digest": f"sha256:{result.digest.hex()}",
             "verified": True,
@@ -275,8 +207,8 @@ def _report_ok(target: str, result: DistributionResult, args: argparse.Namespace
             host = item.verified.log_url.split("://", 1)[-1]
             kind = _SHORT_PREDICATES.get(item.predicate_type, item.predicate_type)
             parts.append(f"{kind} {host} #{item.verified.log_index} {utc(item.verified.signed_at)}")
-        shown = target if target == result.filename else f"{target} ({result.filename})"
-        out.write(f"OK: {shown}  {result.policy}  {'; '.join(parts)}\n")
+        name = shown(target) if target == result.filename else f"{shown(target)} ({shown(result.filename)})"
+        out.write(f"OK: {name}  {result.policy}  {'; '.join(parts)}\n")
 
 
 def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
@@ -290,31 +222,28 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
                 if value is not None:
                     raise UsageError(f"{option} applies to one distribution; give one distribution per run,"
                                      f" or omit {option}")
+        _common.check_trust_options(args)
         policy = policy_from_args(args)
-        now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age
-        root, root_info = _trusted_root(args, now, err)
+        trust = _common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG)
     except (UsageError, TrustRootError, InputError) as exc:
-        err.write(f"{PROG}: error: {exc}\n")
+        err.write(f"{PROG}: error: {_common.in_cli_words(exc)}\n")
         if args is not None and args.json:
-            out.write(json.dumps({"artifact": None, "verified": False, "step": exc.step or "usage",
-                                  "error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code},
-                                 sort_keys=True) + "\n")
+            out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
         return exc.exit_code
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
     codes: List[int] = []
     for target in args.distributions:
         try:
-            result = verify_target(target, args, root, policy)
+            result = verify_target(target, args, trust, policy)
         except SigstoreOfflineError as exc:
-            _report_failure(target, exc, args, out, err)
+            _common.print_failure(target, exc, json_mode=args.json, out=out, err=err)
             codes.append(exc.exit_code)
             continue
         except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
-            err.write(f"FAIL: {target}: internal error ({type(exc).__name__}: {exc}); this is a bug in"
-                      f" {PROG}, please report it\n")
+            err.write(_common.bug_line(target, exc, PROG) + "\n")
             codes.append(EXIT_BUG)
             continue
-        _report_ok(target, result, args, out, root_info)
+        _report_ok(target, result, args, out, trust.described)
         codes.append(EXIT_OK)
     return max(codes)

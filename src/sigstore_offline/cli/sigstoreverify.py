@@ -27,10 +27,9 @@ an unusable trust root, or an internal error -- each said so in the message), 2 
 from __future__ import annotations
 
 import argparse
-import pathlib
 import re
 import sys
-from typing import Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
 from .._encoding import utc
@@ -44,12 +43,15 @@ from ..errors import (
     UsageError,
     VerificationError,
 )
-from ..policy import Identity, summarise
-from ..trust import store
-from ..trust.trusted_root import TrustedRoot
-from ..upstream import UpstreamPolicy, load_policy
-from ..verify.pipeline import Artifact, Verified, verify
-from .verify_offline import hash_file, load_bundle
+from ..inputs import hash_file, read_input, shown
+from . import _common
+from ._common import Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..policy import Identity
+    from ..request import TrustMaterial
+    from ..upstream import UpstreamPolicy
+    from ..verify.pipeline import Verified
 
 PROG = "sigstoreverify"
 MAX_SIGNERS_BYTES = 64 * 1024
@@ -67,6 +69,8 @@ class Signer(NamedTuple):
     line: int
 
     def policy(self) -> Identity:
+        from ..policy import Identity
+
         return Identity(san=self.identity, issuer=self.issuer)
 
 
@@ -111,24 +115,12 @@ def parse_signers(text: str, *, source: str) -> Tuple[Signer, ...]:
 
 
 def read_signers(path: str) -> Tuple[Signer, ...]:
-    try:
-        data = store.read_limited(pathlib.Path(path), MAX_SIGNERS_BYTES)
-    except FileNotFoundError:
-        raise UsageError(f"signers file {path} does not exist") from None
-    except ValueError:
-        raise UsageError(f"signers file {path} is larger than {MAX_SIGNERS_BYTES} bytes") from None
-    except OSError as exc:
-        raise UsageError(f"cannot read signers file {path}: {exc.strerror or exc}") from None
+    data = read_input(path, limit=MAX_SIGNERS_BYTES, what="signers file", step="", error=UsageError)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"signers file {path} is not UTF-8 text") from None
     return parse_signers(text, source=path)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 class _Once(argparse.Action):
@@ -142,7 +134,7 @@ class _Once(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         allow_abbrev=False,
         description="Verify a file against its Sigstore bundle and a signers file, offline, with the"
@@ -160,15 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", metavar="FILE", action=_Once, help="the signed file")
     parser.add_argument("--trust-root", metavar="FILE_OR_DIR", action=_Once,
                         help="a trusted_root.json or snapshot directory (default: the installed production snapshot)")
+    parser.add_argument("--max-trust-root-age", type=int, metavar="DAYS", action=_Once,
+                        help="fail if the trust-root snapshot was refreshed more than DAYS days ago (it warns past"
+                             " 180 days in any case)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     parser.add_argument("--version", action="version", version=f"%(prog)s (sigstore-offline) {__version__}")
     return parser
-
-
-def _trusted_root(path: Optional[str]) -> TrustedRoot:
-    if path is not None:
-        return store.load(pathlib.Path(path))
-    return store.shipped(store.PRODUCTION)
 
 
 def _choose(found_sans: Sequence[str], found_issuer: Optional[str], signers: Sequence[Signer],
@@ -184,25 +173,29 @@ def _choose(found_sans: Sequence[str], found_issuer: Optional[str], signers: Seq
     )
 
 
-def check(*, signers_path: str, bundle_path: str, data_path: str, root: TrustedRoot,
+def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMaterial,
           signers: Sequence[Signer], upstream: Optional[UpstreamPolicy] = None) -> Verified:
     """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``, or the
     one ``upstream`` names for the data file's name."""
-    digest, _ = hash_file(pathlib.Path(data_path))
+    from ..policy import summarise
+    from ..request import Request, Target, load_bundle, verify_request
+    from ..verify.pipeline import Artifact, verify
+
+    target = Target(data_path, data_path, None, data_path.rsplit("/", 1)[-1])
     if upstream is not None:
-        chosen = upstream.for_artifact(pathlib.Path(data_path).name)
-        return verify(load_bundle(pathlib.Path(bundle_path)), artifact=Artifact(data_path, digest),
-                      trusted_root=root, policy=chosen)
-    bundle = load_bundle(pathlib.Path(bundle_path))
+        return verify_request(Request(target, bundle=bundle_path, upstream=upstream), trust)
+    digest, _ = hash_file(data_path)
+    bundle = load_bundle(bundle_path)
     if bundle.certificate is None:
         raise VerificationError(
-            f"bundle {bundle_path} is signed with a managed key, not a Sigstore identity; a signers file"
+            f"bundle {shown(bundle_path)} is signed with a managed key, not a Sigstore identity; a signers file"
             " lists identities only (use verify-offline --key for managed keys)",
             step="identity",
         )
     found = summarise(bundle.certificate)
     signer = _choose(found.sans, found.issuer, signers, signers_path)
-    return verify(bundle, artifact=Artifact(data_path, digest), trusted_root=root, policy=signer.policy())
+    return verify(bundle, artifact=Artifact(shown(data_path), digest), trusted_root=trust.root,
+                  policy=signer.policy())
 
 
 def _describe_failure(exc: SigstoreOfflineError) -> str:
@@ -225,7 +218,11 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         if missing:
             raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE (or --policy=NAME)"
                              " --signature=BUNDLE --data=FILE")
-        upstream = load_policy(args.policy) if args.policy is not None else None
+        upstream = None
+        if args.policy is not None:
+            from ..upstream import load_policy
+
+            upstream = load_policy(args.policy)
         signers = read_signers(args.keyring) if args.keyring is not None else ()
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
@@ -234,27 +231,29 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         return int(exc.code or 0)
     data = args.data
     try:
-        root = _trusted_root(args.trust_root)
-        result = check(signers_path=args.keyring or "", bundle_path=args.signature, data_path=data, root=root,
+        # The stale-snapshot warning is printed even with -q: a recipe's log should show it.
+        trust = _common.open_trust_from_args(args, err, quiet=False, prog=PROG)
+        result = check(signers_path=args.keyring or "", bundle_path=args.signature, data_path=data, trust=trust,
                        signers=signers, upstream=upstream)
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
         return EXIT_USAGE
     except SigstoreOfflineError as exc:
-        err.write(f"{PROG}: FAIL: {data}: {_describe_failure(exc)}\n")
+        err.write(f"{PROG}: FAIL: {shown(data)}: {_describe_failure(exc)}\n")
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
-        err.write(f"{PROG}: FAIL: {data}: internal error ({type(exc).__name__}: {exc}); this is a bug in"
+        err.write(f"{PROG}: FAIL: {shown(data)}: internal error ({type(exc).__name__}: {exc}); this is a bug in"
                   " sigstore-offline, please report it\n")
         return EXIT_FAILED
     if not args.quiet:
         host = result.log_url.split("://", 1)[-1]
-        out.write(f"{PROG}: OK: {data} signed by {result.identity} ({result.issuer}), {host} #{result.log_index},"
-                  f" {utc(result.signed_at)}\n")
+        out.write(f"{PROG}: OK: {shown(data)} signed by {result.identity} ({result.issuer}), {host}"
+                  f" #{result.log_index}, {utc(result.signed_at)}\n")
     return EXIT_OK
 
 
 def entry() -> NoReturn:
+    _common.safe_streams()
     sys.exit(main())
 
 

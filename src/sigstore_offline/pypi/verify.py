@@ -101,11 +101,8 @@ def verify_distribution(
         try:
             verified = verify(bundle, artifact=artifact, trusted_root=trusted_root, policy=policy)
         except VerificationError as exc:
-            if hint is not None and exc.hint is None:
-                exc.hint = hint(bundle, exc, artifact)
-            exc.message = f"{where}: {exc.message}"
-            exc.args = (exc.message,)
-            raise
+            extra = hint(bundle, exc, artifact) if hint is not None and exc.hint is None else None
+            raise exc.with_context(prefix=f"{where}: ", hint=extra) from exc
         if not isinstance(bundle.content, DsseEnvelope):  # pragma: no cover -- to_bundle makes DSSE bundles
             raise VerificationError(f"{where}: not a DSSE attestation", step="statement")
         predicate_type = check_statement(bundle.content.payload, filename=filename, digest=digest, where=where)

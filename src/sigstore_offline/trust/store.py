@@ -13,6 +13,7 @@ import pathlib
 from typing import Optional, Tuple
 
 from ..errors import TrustRootError
+from ..inputs import read_input
 from ..limits import MAX_TRUSTED_ROOT_BYTES
 from .snapshot import SnapshotInfo, load_snapshot
 from .trusted_root import TrustedRoot, parse_trusted_root
@@ -34,27 +35,16 @@ def shipped_dir() -> pathlib.Path:
     return package.parent.parent / "trust-roots"  # a source checkout (src/ layout)
 
 
-def read_limited(path: pathlib.Path, limit: int) -> bytes:
-    """Read at most ``limit`` bytes of a regular file; raise ValueError/OSError with a reason."""
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a directory")
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{path} is larger than {limit} bytes")
-    return data
+def read_limited(path: pathlib.Path, limit: int, *, what: str = "trust root") -> bytes:
+    """The bytes of the regular file ``path`` (at most ``limit``), or a :class:`TrustRootError`."""
+    return read_input(str(path), limit=limit, what=what, step="trust-root", error=TrustRootError)
 
 
 def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotInfo]]:
     """A ``trusted_root.json`` file, or a snapshot directory whose manifest pins are checked first."""
     if path.is_dir():
         return load_snapshot(path)
-    try:
-        data = read_limited(path, MAX_TRUSTED_ROOT_BYTES)
-    except FileNotFoundError:
-        raise TrustRootError(f"trust root {path} does not exist", step="trust-root") from None
-    except (OSError, ValueError) as exc:
-        raise TrustRootError(f"cannot read trust root {path}: {exc}", step="trust-root") from None
+    data = read_limited(path, MAX_TRUSTED_ROOT_BYTES)
     return parse_trusted_root(data, source=str(path)), None
 
 

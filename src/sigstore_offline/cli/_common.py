@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What the commands share: the parser class, the identity and trust-root options, the mapping
+from the request layer's words to the command line's, and the printing of verdicts.
+
+The commands (``verify_offline``, ``pypi``, ``sigstoreverify``) parse flags into the typed values
+of :mod:`sigstore_offline.request` and print what comes back; nothing else happens here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, TextIO
+
+from .. import hints
+from .._encoding import utc
+from ..errors import SigstoreOfflineError, UsageError
+from ..inputs import shown
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..policy import Identity
+    from ..request import TrustMaterial
+    from ..verify.pipeline import Verified
+
+__all__ = [
+    "Parser",
+    "add_identity_options",
+    "add_trust_options",
+    "identity_from_args",
+    "open_trust_from_args",
+    "print_failure",
+    "print_ok",
+    "safe_streams",
+    "usage",
+]
+
+EXIT_STATUS = ("Exit status: 0 verified, 1 verification failed, 2 usage error, 3 trust root unusable,"
+               " 4 input unreadable or malformed, 5 internal error.")
+# The request layer's hints, in the words of this command line.
+_HINTS = {
+    hints.STAGING: "the bundle was signed on the Sigstore staging instance; did you mean --staging?",
+    hints.REKOR_FRAGMENT: "cosign's .rekor output is not read; give its detached signature and certificate"
+                         " (--signature FILE.sig --certificate FILE.crt; without log evidence that passes only"
+                         " with --insecure-ignore-tlog, docs/cosign.md), or ask upstream for a bundle"
+                         " (cosign sign-blob --bundle, or a .sigstore file)",
+    hints.NO_TLOG: "without a log entry nothing shows the signature was made while the certificate was valid, or"
+                  " made public; pass --insecure-ignore-tlog only if you accept that weaker verification"
+                  " (docs/cosign.md)",
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are :class:`UsageError` (exit 2), never ``SystemExit``."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def usage(exc: ValueError) -> UsageError:
+    """A caller's mistake reported by the request layer, as a usage error."""
+    return UsageError(str(exc))
+
+
+def safe_streams() -> None:
+    """Printing never fails on a name the locale cannot encode: escape it instead."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot change (already written, closed)
+                pass
+
+
+def add_identity_options(group: Any, *, explicit_help: str = "the signer's exact identity (SAN: e-mail or URI)",
+                         ) -> None:
+    """``--cert-identity[-regexp]`` and ``--cert-oidc-issuer[-regexp]`` (and cosign's spellings)."""
+    who = group.add_mutually_exclusive_group()
+    who.add_argument("--cert-identity", "--certificate-identity", metavar="ID", help=explicit_help)
+    who.add_argument("--cert-identity-regexp", "--certificate-identity-regexp", metavar="RE",
+                     help="a regular expression the whole SAN must match")
+    issuer = group.add_mutually_exclusive_group()
+    issuer.add_argument("--cert-oidc-issuer", "--certificate-oidc-issuer", metavar="URL",
+                        help="the exact OIDC issuer of the signer's identity")
+    issuer.add_argument("--cert-oidc-issuer-regexp", "--certificate-oidc-issuer-regexp", metavar="RE",
+                        help="a regular expression the whole issuer must match")
+
+
+def add_trust_options(parser: argparse.ArgumentParser) -> None:
+    """``--trust-root`` / ``--trusted-root`` / ``--staging`` and ``--max-trust-root-age``."""
+    roots = parser.add_mutually_exclusive_group()
+    roots.add_argument("--trust-root", metavar="FILE_OR_DIR",
+                       help="a trusted_root.json, a ClientTrustConfig file, or a snapshot directory holding a"
+                            " trusted_root.json (default: the shipped production snapshot)")
+    roots.add_argument("--trusted-root", metavar="FILE",
+                       help="a trusted_root.json or ClientTrustConfig file (sigstore-python's spelling)")
+    roots.add_argument("--staging", action="store_true", help="use the shipped Sigstore staging trust root")
+    parser.add_argument("--max-trust-root-age", type=int, metavar="DAYS",
+                        help="fail (exit 3) if the trust-root snapshot was refreshed more than DAYS days ago")
+
+
+def has_identity_options(args: argparse.Namespace) -> bool:
+    return any(getattr(args, name) is not None for name in (
+        "cert_identity", "cert_identity_regexp", "cert_oidc_issuer", "cert_oidc_issuer_regexp"))
+
+
+def identity_from_args(args: argparse.Namespace) -> "Identity":
+    """The identity policy the identity options give (all four checked as a pair)."""
+    has_identity = args.cert_identity is not None or args.cert_identity_regexp is not None
+    has_issuer = args.cert_oidc_issuer is not None or args.cert_oidc_issuer_regexp is not None
+    if not has_identity or not has_issuer:
+        raise UsageError("give the expected signer: --cert-identity (or --cert-identity-regexp) and"
+                         " --cert-oidc-issuer (or --cert-oidc-issuer-regexp)")
+    from ..request import identity_policy
+
+    try:
+        return identity_policy(identity=args.cert_identity, identity_regexp=args.cert_identity_regexp,
+                               issuer=args.cert_oidc_issuer, issuer_regexp=args.cert_oidc_issuer_regexp)
+    except ValueError as exc:
+        raise usage(exc) from None
+
+
+def check_trust_options(args: argparse.Namespace) -> None:
+    """Usage errors of the trust-root options, before anything is read."""
+    for option in ("trust_root", "trusted_root"):
+        path = getattr(args, option, None)
+        if path is not None and not path.strip():
+            raise UsageError(f"--{option.replace('_', '-')} is empty (an unset variable in a recipe?); give a file"
+                             " or directory, or leave the option out for the shipped snapshot")
+    max_age = getattr(args, "max_trust_root_age", None)
+    if max_age is not None and max_age < 0:
+        raise UsageError("--max-trust-root-age must be zero or more days")
+
+
+def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str) -> "TrustMaterial":
+    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``."""
+    check_trust_options(args)
+    from ..request import TrustChoice, open_trust
+    from ..trust import store
+
+    path = getattr(args, "trust_root", None)
+    if path is None:
+        path = getattr(args, "trusted_root", None)
+    max_age = getattr(args, "max_trust_root_age", None)
+    choice = TrustChoice(path=path, instance=store.STAGING if getattr(args, "staging", False) else store.PRODUCTION,
+                         max_age_days=max_age)
+    now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age
+    try:
+        trust = open_trust(choice, now)
+    except ValueError as exc:
+        if max_age is not None and "age limit" in str(exc):
+            raise UsageError("--max-trust-root-age needs a trust-root snapshot (a directory with a manifest),"
+                             " not a file") from None
+        raise usage(exc) from None
+    if trust.warning is not None and not quiet:
+        err.write(f"{prog}: warning: {trust.warning}\n")
+    return trust
+
+
+def in_cli_words(exc: SigstoreOfflineError) -> SigstoreOfflineError:
+    """``exc`` with the request layer's hints worded for this command line."""
+    if exc.hint in _HINTS:
+        return type(exc)(exc.message, step=exc.step, hint=_HINTS[exc.hint])
+    return exc
+
+
+def who(result: Verified) -> str:
+    return f"{result.identity} ({result.issuer})" if result.identity is not None else "managed key"
+
+
+def ok_line(result: Verified) -> str:
+    """The human verdict of a full verification (``OK: …``)."""
+    host = result.log_url.split("://", 1)[-1]
+    return f"OK: {shown(result.artifact)}  {who(result)}  {host} #{result.log_index}  {utc(result.signed_at)}"
+
+
+def weaker_line(result: Verified) -> str:
+    """The verdict of a weaker verification (no log entry, accepted on request): never hidden."""
+    return f"OK (WEAKER: {result.weaker}): {shown(result.artifact)}  {who(result)}"
+
+
+def print_ok(result: Verified, *, json_mode: bool, quiet: bool, out: TextIO, err: TextIO,
+             extra: Optional[Dict[str, Any]] = None) -> None:
+    """Print a passing verdict. A weaker one always leaves a line on stderr, even with -q or --json."""
+    if json_mode:
+        out.write(json.dumps({**result.as_json(), **(extra or {})}, sort_keys=True) + "\n")
+        if result.weaker is not None:
+            err.write(weaker_line(result) + "\n")
+    elif result.weaker is not None:
+        (err if quiet else out).write(weaker_line(result) + "\n")
+    elif not quiet:
+        out.write(ok_line(result) + "\n")
+
+
+def failure_record(target: Optional[str], exc: SigstoreOfflineError, *, step: Optional[str] = None,
+                   extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    exc = in_cli_words(exc)
+    return {"artifact": shown(target) if target is not None else None, "verified": False,
+            "step": step or exc.step, "error": exc.message, "hint": exc.hint, "exit_code": exc.exit_code,
+            **(extra or {})}
+
+
+def print_failure(target: str, exc: SigstoreOfflineError, *, json_mode: bool, out: TextIO, err: TextIO,
+                  extra: Optional[Dict[str, Any]] = None) -> None:
+    """``FAIL: target: step: message (hint: …)`` on stderr; with --json, its record on stdout too."""
+    err.write(f"FAIL: {shown(target)}: {in_cli_words(exc)}\n")
+    if json_mode:
+        out.write(json.dumps(failure_record(target, exc, extra=extra), sort_keys=True) + "\n")
+
+
+def bug_line(target: str, exc: BaseException, prog: str) -> str:
+    return (f"FAIL: {shown(target)}: internal error ({type(exc).__name__}: {exc}); this is a bug in {prog},"
+            " please report it")
