@@ -26,11 +26,18 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, PRODUCTION_ROOT_FOR_CONFORMANCE, REPO, SHARED, package_path
+from conftest import (
+    CONFORMANCE,
+    GITHUB_ISSUER,
+    PRODUCTION_ROOT_FOR_CONFORMANCE,
+    REPO,
+    SHARED,
+    need_shared,
+    package_path,
+)
 
 ADAPTER = REPO / "tests" / "conformance" / "verify-bundle"
 HARNESS = SHARED / "conformance-harness"
-REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
 LOG_ENV = "SIGSTORE_OFFLINE_CONFORMANCE_LOG"
 DEFAULT_IDENTITY = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
@@ -46,15 +53,6 @@ CASES = [
     "rekor2-happy-path", "intoto-with-custom-trust-root", "managed-key-and-trusted-root",
     "rekor2-no-timestamp_fail", "invalid-ct-key_fail", "trust-root-tlog-missing-validity-start_fail",
 ]
-
-
-def _need(path: pathlib.Path) -> pathlib.Path:
-    if not path.exists():
-        reason = f"{path} is absent: the shared test vectors live beside the repository"
-        if REQUIRE_ALL:
-            pytest.fail(f"{reason} (required in CI)")
-        pytest.skip(reason)
-    return path
 
 
 def harness_argv(case: pathlib.Path, *, digest: bool, staging: bool = False, workdir: pathlib.Path) -> List[str]:
@@ -98,7 +96,7 @@ def test_adapter_is_an_executable_program() -> None:
 @pytest.mark.parametrize("digest", [False, True], ids=["PATH", "DIGEST"])
 @pytest.mark.parametrize("name", CASES)
 def test_adapter(name: str, digest: bool) -> None:
-    case = _need(CONFORMANCE / name)
+    case = need_shared(CONFORMANCE / name)
     workdir = CONFORMANCE.parent
     result = run_adapter(harness_argv(case, digest=digest, workdir=workdir), workdir)
     assert "Traceback" not in result.stderr
@@ -112,7 +110,7 @@ def test_adapter(name: str, digest: bool) -> None:
 
 def _load_harness_client() -> Any:
     """The harness's own client module (stdlib only), loaded in place without writing bytecode."""
-    path = _need(HARNESS / "test" / "client.py")
+    path = need_shared(HARNESS / "test" / "client.py")
     spec = importlib.util.spec_from_file_location("sigstore_conformance_client", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -132,7 +130,7 @@ _TOKEN = "e30.eyJleHAiOiA0MTAyNDQ0ODAwLCAiZW1haWwiOiAieEBleGFtcGxlLmNvbSIsICJpc3
 @pytest.mark.parametrize("staging", [False, True], ids=["production", "staging"])
 def test_harness_argv_is_the_harness_own(monkeypatch: pytest.MonkeyPatch, staging: bool) -> None:
     client = _load_harness_client()
-    assets = _need(HARNESS / "test" / "assets")
+    assets = need_shared(HARNESS / "test" / "assets")
     monkeypatch.chdir(assets)  # where the harness runs its client (a copy of assets/)
     cases = sorted(p for p in (assets / "bundle-verify").iterdir() if p.is_dir())
     assert len(cases) >= 70
@@ -167,8 +165,8 @@ def test_calls_outside_the_protocol_are_usage_errors(tmp_path: pathlib.Path, arg
 
 
 def _case_argv(name: str, *, staging: bool, trusted_root: Optional[pathlib.Path] = None) -> List[str]:
-    case = _need(CONFORMANCE / name)
-    argv = [a for a in harness_argv(case, digest=False, staging=staging, workdir=CONFORMANCE.parent)]
+    case = need_shared(CONFORMANCE / name)
+    argv = harness_argv(case, digest=False, staging=staging, workdir=CONFORMANCE.parent)
     if "--trusted-root" in argv:  # these checks are about the shipped roots
         at = argv.index("--trusted-root")
         del argv[at:at + 2]
@@ -185,7 +183,8 @@ def test_staging_selects_the_shipped_staging_root() -> None:
     assert run_adapter(_case_argv(staging_bundle, staging=False), workdir).returncode == 1
     assert run_adapter(_case_argv("happy-path-v0.1", staging=True), workdir).returncode == 1
     # A given --trusted-root wins over --staging.
-    both = _case_argv("happy-path-v0.1", staging=True, trusted_root=_need(PRODUCTION_ROOT_FOR_CONFORMANCE))
+    production = need_shared(PRODUCTION_ROOT_FOR_CONFORMANCE)
+    both = _case_argv("happy-path-v0.1", staging=True, trusted_root=production)
     assert both.index("--staging") == 1
     result = run_adapter(both, workdir)
     assert result.returncode == 0, result.stderr
@@ -193,7 +192,7 @@ def test_staging_selects_the_shipped_staging_root() -> None:
 
 def test_log_records_each_call_and_its_exit_code(tmp_path: pathlib.Path) -> None:
     log = tmp_path / "calls.jsonl"
-    good = harness_argv(_need(CONFORMANCE / "happy-path-v0.1"), digest=True, workdir=CONFORMANCE.parent)
+    good = harness_argv(need_shared(CONFORMANCE / "happy-path-v0.1"), digest=True, workdir=CONFORMANCE.parent)
     assert run_adapter(good, CONFORMANCE.parent, **{LOG_ENV: str(log)}).returncode == 0
     assert run_adapter(["verify-bundle"], tmp_path, **{LOG_ENV: str(log)}).returncode == 2
     calls = [json.loads(line) for line in log.read_text().splitlines()]

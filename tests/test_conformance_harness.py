@@ -29,7 +29,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import REPO, SHARED
+from conftest import REPO, SHARED, unavailable
 
 pytestmark = pytest.mark.conformance
 
@@ -37,7 +37,6 @@ ADAPTER = REPO / "tests" / "conformance" / "verify-bundle"
 HARNESS = SHARED / "conformance-harness"
 CASES_DIR = HARNESS / "test" / "assets" / "bundle-verify"
 CASES = 70  # sigstore-conformance a73de49: 21 happy paths, 49 _fail cases
-REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
 HARNESS_MODULES = ("pytest", "pytest_jsonreport", "pytest_subtests", "sigstore_protobuf_specs", "platformdirs",
                    "urllib3", "cryptography")
 LOG_ENV = "SIGSTORE_OFFLINE_CONFORMANCE_LOG"
@@ -45,12 +44,6 @@ LOG_ENV = "SIGSTORE_OFFLINE_CONFORMANCE_LOG"
 DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
                "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "GITHUB_WORKSPACE", "GHA_SIGSTORE_CONFORMANCE_XFAIL", LOG_ENV)
 VERIFY_TEST = re.compile(r"test/test_bundle\.py::test_verify\[(PATH|DIGEST)-(.+)\]")
-
-
-def _unavailable(reason: str) -> None:
-    if REQUIRE_ALL:
-        pytest.fail(f"{reason} (required in CI: SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1)")
-    pytest.skip(reason)
 
 
 def _harness_python() -> pathlib.Path:
@@ -70,17 +63,17 @@ def _snapshot(root: pathlib.Path) -> Dict[str, Tuple[int, int]]:
 
 def _preflight(env: Dict[str, str]) -> pathlib.Path:
     if not (HARNESS / "test" / "conftest.py").is_file():
-        _unavailable(f"the official conformance harness is absent ({HARNESS}; it lives in ../shared beside the"
+        unavailable(f"the official conformance harness is absent ({HARNESS}; it lives in ../shared beside the"
                      " repository)")
     python = _harness_python()
     if not python.exists():
-        _unavailable(f"the harness's venv is absent ({python}): tests/run-all.sh makes it with"
+        unavailable(f"the harness's venv is absent ({python}): tests/run-all.sh makes it with"
                      f" 'python3 -m venv .venv-conformance && .venv-conformance/bin/pip install -r"
                      f" {HARNESS / 'requirements.txt'}'")
     probe = subprocess.run([str(python), "-c", f"import {', '.join(HARNESS_MODULES)}"], env=env,
                            capture_output=True, text=True)
     if probe.returncode != 0:
-        _unavailable(f"{python} lacks the harness's requirements ({HARNESS / 'requirements.txt'}):"
+        unavailable(f"{python} lacks the harness's requirements ({HARNESS / 'requirements.txt'}):"
                      f" {probe.stderr.strip().splitlines()[-1:]}")
     # The adapter's "#!/usr/bin/env python3" must reach this lane's Python and its sigstore_offline.
     import sigstore_offline
