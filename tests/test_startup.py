@@ -26,6 +26,7 @@ print(code, len(heavy), heavy[:3])
     ("sigstore_offline.cli.verify_offline", ["--bogus"], 2),
     ("sigstore_offline.cli.verify_offline", ["--cert-identity", "a@b.c", "x.tgz"], 2),
     ("sigstore_offline.cli.verify_offline", ["--trust-root", "", "--key", "k.pem", "x.tgz"], 2),
+    ("sigstore_offline.cli.verify_offline", ["--repository", "a/b", "--ref", "refs/*", "x.tgz"], 2),
     ("sigstore_offline.cli.verify_offline", ["pypi", "--help"], 0),
     ("sigstore_offline.cli.verify_offline", ["pypi", "x.tar.gz"], 2),
     ("sigstore_offline.cli.sigstoreverify", ["--help"], 0),
