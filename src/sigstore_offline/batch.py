@@ -30,7 +30,7 @@ from .verify.pipeline import Verified
 
 __all__ = ["Defaults", "Entry", "Outcome", "default_jobs", "read_manifest", "run"]
 
-DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
+DIGEST = re.compile(r"sha256:([0-9a-f]{64})|sha512:([0-9a-f]{128})")
 CHUNK = 8  # entries per task: few enough for even load, enough to keep inter-process traffic low
 _SIGNER_FIELDS = ("identity", "identity_regexp", "issuer", "issuer_regexp", "policy", "key")
 _PUBLISHER_FIELDS = ("repository", "workflow", "ref")
@@ -114,8 +114,8 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
     if fields["digest"] is not None:
         match = DIGEST.fullmatch(fields["digest"])
         if match is None:
-            raise ValueError(f"{where}.digest: expected sha256: and 64 lower-case hex digits")
-        digest = bytes.fromhex(match.group(1))
+            raise ValueError(f"{where}.digest: expected sha256: and 64, or sha512: and 128, lower-case hex digits")
+        digest = bytes.fromhex(match.group(1) or match.group(2))
     elif DIGEST.fullmatch(artifact):
         digest = bytes.fromhex(artifact[7:])
     path = None if digest is not None else str(base / artifact)

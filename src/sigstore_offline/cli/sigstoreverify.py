@@ -43,7 +43,7 @@ from ..errors import (
     UsageError,
     VerificationError,
 )
-from ..inputs import hash_file, read_input, shown
+from ..inputs import read_input, shown
 from . import _common
 from ._common import Parser
 
@@ -228,14 +228,14 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMa
     """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``, or the
     one ``upstream`` names for the data file's name."""
     from ..policy import summarise
-    from ..request import Request, Target, load_bundle, verify_request
+    from ..request import Request, Target, artifact_digest, load_bundle, verify_request
     from ..verify.pipeline import Artifact, verify
 
     target = Target(data_path, data_path, None, data_path.rsplit("/", 1)[-1])
     if upstream is not None:
         return verify_request(Request(target, bundle=bundle_path, upstream=upstream), trust)
-    digest, _ = hash_file(data_path)
     bundle = load_bundle(bundle_path)
+    digest, _ = artifact_digest(target, bundle)  # SHA-512 for npm provenance
     if bundle.certificate is None:
         raise VerificationError(
             f"bundle {shown(bundle_path)} is signed with a managed key, not a Sigstore identity; a signers file"

@@ -249,6 +249,10 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         from .pypi import main as pypi_main
 
         return pypi_main(argv[1:], out=out, err=err)
+    if argv[:1] == ["github"]:  # GitHub artifact attestations: gh attestation verify's options
+        from .github import main as github_main
+
+        return github_main(argv[1:], out=out, err=err)
     args = None
     try:
         args = build_parser().parse_args(_compat(argv))

@@ -64,7 +64,7 @@ class Verified(NamedTuple):
     def as_json(self) -> dict:
         record = {
             "artifact": self.artifact,
-            "digest": f"sha256:{self.digest}",
+            "digest": f"{'sha512' if len(self.digest) == 128 else 'sha256'}:{self.digest}",  # 64-byte: npm
             "verified": True,
             "identity": self.identity,
             "issuer": self.issuer,
