@@ -175,18 +175,100 @@ def test_custom_trusted_roots(vectors: pathlib.Path, tmp_path: pathlib.Path) -> 
     other.write_text(json.dumps(TestInstance(seed="github other root").trusted_root_json()))
     code, records, _ = run([*base, "--custom-trusted-root", str(other)])
     assert code == 1 and records[0]["step"] == "tlog"
-    only_github = tmp_path / "github-only.jsonl"
-    only_github.write_text((vectors / "github_trusted_root.json").read_text().replace("\n", "") + "\n")
-    code, records, err = run([*base, "--custom-trusted-root", str(only_github)])
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1"}\n')
+    code, records, err = run([*base, "--custom-trusted-root", str(broken)])
     assert code == 3 and records[0]["step"] == "trust-root", err
 
 
-def test_github_instance_bundle_does_not_pass_without_a_log_less_root(vectors: pathlib.Path) -> None:
-    code, records, err = run([str(vectors / "github_provenance_demo-0.0.12-py3-none-any.whl"), "--bundle",
-                              str(vectors / "github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl"),
-                              "--repo", "actions/attest-demo", "--custom-trusted-root",
-                              str(vectors / "gh-attestation-trusted-root.jsonl")])
-    assert code == 1 and records[0]["step"] in ("timestamp", "tlog", "certificate-chain"), err
+# --- GitHub's own instance: log-less trust roots, RFC 3161 time ------------------------------------
+
+def _demo(vectors: pathlib.Path, *extra: str) -> List[str]:
+    return [str(vectors / "github_provenance_demo-0.0.12-py3-none-any.whl"), "--bundle",
+            str(vectors / "github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl"), "--repo", "actions/attest-demo",
+            *extra]
+
+
+@pytest.mark.parametrize("root", ["github_trusted_root.json", "gh-attestation-trusted-root.jsonl"])
+def test_github_instance_bundle_passes_under_its_log_less_root(vectors: pathlib.Path, root: str) -> None:
+    code, records, err = run(_demo(vectors, "--custom-trusted-root", str(vectors / root), "--source-ref",
+                                   "refs/heads/main", "--deny-self-hosted-runners"))
+    assert code == 0, err
+    assert records[0]["tlog"] is False and records[0]["log"] is None
+    assert [t["source"] for t in records[0]["verified_times"]] == ["timestamp"]
+    code, records, _ = run(_demo(vectors, "--custom-trusted-root", str(vectors / root), "--source-ref",
+                                 "refs/heads/release"))
+    assert code == 1 and records[0]["step"] == "identity"
+
+
+def test_github_instance_bundle_fails_under_a_root_with_logs(vectors: pathlib.Path) -> None:
+    code, records, _ = run(_demo(vectors))  # the shipped production snapshot
+    assert code == 1 and records[0]["step"] in ("timestamp", "tlog", "certificate-chain")
+    code, records, _ = run(_demo(vectors, "--custom-trusted-root", str(vectors / "public_good_trusted_root_2026.json")))
+    assert code == 1 and records[0]["step"] in ("timestamp", "tlog")
+
+
+def test_a_public_good_bundle_never_skips_its_log(vectors: pathlib.Path) -> None:
+    code, records, _ = run(reusable(vectors, *REUSABLE, "--signer-repo", ATTEST_REPO, "--custom-trusted-root",
+                                    str(vectors / "github_trusted_root.json")))
+    assert code == 1 and records[0]["step"] == "tlog" and "lists no log" in records[0]["error"]
+
+
+def test_only_the_github_verb_reads_a_log_less_root(vectors: pathlib.Path) -> None:
+    from conftest import run_cli
+
+    code, _, err = run_cli(["--trust-root", str(vectors / "github_trusted_root.json"), "--cert-identity", "x",
+                            "--cert-oidc-issuer", GITHUB_ISSUER, "--bundle", "b.json", "sha256:" + "0" * 64])
+    assert code == 3 and "transparency log" in err, err
+
+
+def _logless(inst: TestInstance, directory: pathlib.Path, *, timestamp: bool = True) -> Tuple[str, str]:
+    claims = github_claims(repository=REPO)
+    leaf = LeafSpec(identity=dict(claims)[FULCIO_OID + "9"], issuer=GITHUB_ISSUER, claims=claims)
+    generated = inst.sign_dsse(ARTIFACT, leaf=leaf, timestamp=timestamp)
+    document = generated.bundle
+    document["verificationMaterial"]["tlogEntries"] = []
+    (directory / "private.tar.gz").write_bytes(ARTIFACT)
+    (directory / "private.tar.gz.sigstore.json").write_text(json.dumps(document))
+    return str(directory / "private.tar.gz"), str(directory / "private.tar.gz.sigstore.json")
+
+
+def _root_file(directory: pathlib.Path, name: str, *documents: Dict[str, Any]) -> str:
+    path = directory / name
+    path.write_text("\n".join(json.dumps(d) for d in documents) + "\n")
+    return str(path)
+
+
+def test_log_less_only_when_the_cas_own_root_lists_no_log(inst: TestInstance, tmp_path: pathlib.Path) -> None:
+    artifact, _ = _logless(inst, tmp_path)
+    full = inst.trusted_root_json()
+    logless = inst.trusted_root_json(omit=("rekor_v1", "rekor_v2", "ct_log"))
+    no_tlog_but_ct = inst.trusted_root_json(omit=("rekor_v1", "rekor_v2"))
+    other_logless = TestInstance(seed="another log-less instance").trusted_root_json(
+        omit=("rekor_v1", "rekor_v2", "ct_log"))
+    base = [artifact, "--repo", REPO, "--custom-trusted-root"]
+    code, records, err = run([*base, _root_file(tmp_path, "logless.json", logless)])
+    assert code == 0 and records[0]["tlog"] is False, err
+    code, records, _ = run([*base, _root_file(tmp_path, "full.json", full)])
+    assert code == 1 and records[0]["step"] == "tlog"
+    code, records, _ = run([*base, _root_file(tmp_path, "ct.json", no_tlog_but_ct)])
+    assert code == 1 and records[0]["step"] == "tlog"
+    # the CA's own root lists logs; another instance's root is log-less: the bundle cannot borrow it
+    code, records, _ = run([*base, _root_file(tmp_path, "mixed.jsonl", full, other_logless)])
+    assert code == 1 and records[0]["step"] in ("tlog", "timestamp", "certificate-chain")
+
+
+def test_log_less_requires_a_timestamp(inst: TestInstance, tmp_path: pathlib.Path) -> None:
+    artifact, _ = _logless(inst, tmp_path, timestamp=False)
+    logless = inst.trusted_root_json(omit=("rekor_v1", "rekor_v2", "ct_log"))
+    code, records, _ = run([artifact, "--repo", REPO, "--custom-trusted-root",
+                            _root_file(tmp_path, "logless.json", logless)])
+    assert code == 1 and records[0]["step"] == "timestamp" and "RFC 3161" in records[0]["error"]
+    no_tsa = inst.trusted_root_json(omit=("rekor_v1", "rekor_v2", "ct_log", "tsa"))
+    artifact, _ = _logless(inst, tmp_path)
+    code, records, _ = run([artifact, "--repo", REPO, "--custom-trusted-root",
+                            _root_file(tmp_path, "notsa.json", no_tsa)])
+    assert code == 1 and records[0]["step"] == "timestamp"
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -284,3 +366,24 @@ def test_every_option_is_in_the_man_page() -> None:
     options = {opt.lstrip("-") for action in build_parser()._actions for opt in action.option_strings}
     missing = {opt for opt in options if opt not in {d.lstrip("-") for d in documented}} - {"h", "help"}
     assert not missing, f"options missing from man/verify-offline-github.1: {sorted(missing)}"
+
+
+def test_verify_without_logs_refuses_a_root_with_logs(inst: TestInstance, tmp_path: pathlib.Path) -> None:
+    from sigstore_offline.cosign import parse_any_bundle
+    from sigstore_offline.errors import VerificationError
+    from sigstore_offline.github import attestation_policy
+    from sigstore_offline.trust.trusted_root import parse_trusted_root
+    from sigstore_offline.verify.pipeline import Artifact, verify_without_logs
+
+    _, bundle_path = _logless(inst, tmp_path)
+    bundle = parse_any_bundle(pathlib.Path(bundle_path).read_bytes())
+    policy = attestation_policy(repository=REPO)
+    artifact = Artifact("private.tar.gz", hashlib.sha256(ARTIFACT).digest())
+    for omit in ((), ("rekor_v1", "rekor_v2"), ("ct_log",)):
+        root = parse_trusted_root(json.dumps(inst.trusted_root_json(omit=omit)).encode(), allow_no_logs=True)
+        with pytest.raises(VerificationError) as caught:
+            verify_without_logs(bundle, artifact=artifact, trusted_root=root, policy=policy)
+        assert caught.value.step == "tlog"
+    root = parse_trusted_root(json.dumps(inst.trusted_root_json(omit=("rekor_v1", "rekor_v2", "ct_log"))).encode(),
+                              allow_no_logs=True)
+    assert verify_without_logs(bundle, artifact=artifact, trusted_root=root, policy=policy).log_url == ""
