@@ -387,3 +387,16 @@ def test_verify_without_logs_refuses_a_root_with_logs(inst: TestInstance, tmp_pa
     root = parse_trusted_root(json.dumps(inst.trusted_root_json(omit=("rekor_v1", "rekor_v2", "ct_log"))).encode(),
                               allow_no_logs=True)
     assert verify_without_logs(bundle, artifact=artifact, trusted_root=root, policy=policy).log_url == ""
+
+
+def test_gh_download_file_name_is_found_beside_the_file(vectors: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    data = (vectors / "reusable-workflow-artifact").read_bytes()
+    artifact = tmp_path / "demo.whl"
+    artifact.write_bytes(data)
+    argv = [str(artifact), *REUSABLE, "--signer-repo", ATTEST_REPO]
+    code, records, _ = run(argv)
+    assert code == 4 and records[0]["step"] == "bundle" and "sha256:" in records[0]["error"]
+    line = json.dumps(json.loads((vectors / "reusable-workflow-attestation.sigstore.json").read_text()))
+    (tmp_path / f"sha256:{hashlib.sha256(data).hexdigest()}.jsonl").write_text(line + "\n")
+    code, records, err = run(argv)
+    assert code == 0 and records[0]["bundle"].endswith(".jsonl:1"), err

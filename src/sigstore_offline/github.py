@@ -65,7 +65,7 @@ MAX_ROOTS = 16  # trusted roots in one JSON Lines file
 _SLUG = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _OWNER = re.compile(r"[A-Za-z0-9_.-]+")
 # The order of the pipeline's steps, then ours: a failure further along says more.
-_PROGRESS = ("bundle", "tlog", "inclusion-proof", "checkpoint", "timestamp", "time", "certificate-chain", "sct",
+_PROGRESS = ("bundle", "tlog", "inclusion-proof", "checkpoint", "set", "timestamp", "time", "certificate-chain", "sct",
              "identity", "signature", "tlog-entry", "predicate")
 
 
@@ -272,8 +272,9 @@ class GithubRequest(NamedTuple):
 
     Attributes:
         target: the artifact: a file, or a ``sha256:``/``sha512:`` digest.
-        bundle: the bundle file (JSON, or JSON Lines); ``None``: ``FILE.sigstore`` or
-            ``FILE.sigstore.json`` beside a file.
+        bundle: the bundle file (JSON, or JSON Lines); ``None``: ``FILE.sigstore``,
+            ``FILE.sigstore.json``, or ``sha256:HEX.jsonl`` (``gh attestation download``'s name)
+            beside a file.
         policy: the :class:`AttestationPolicy`.
         predicate_type: the statement's required ``predicateType``.
     """
@@ -337,6 +338,26 @@ def _progress(exc: SigstoreOfflineError) -> Tuple[int, int]:
     return (int(verification), _PROGRESS.index(exc.step) if exc.step in _PROGRESS else -1)
 
 
+def _bundle_file(target: "Target", explicit: Optional[str]) -> str:
+    """``explicit``; else beside a file: ``FILE.sigstore``, ``FILE.sigstore.json``, then the
+    ``sha256:HEX.jsonl`` that ``gh attestation download`` writes, in the file's directory."""
+    import os
+
+    from .request import find_bundle
+
+    try:
+        return find_bundle(target, explicit)
+    except InputError:
+        if target.path is None:
+            raise
+        downloaded = os.path.join(os.path.dirname(target.path), f"sha256:{hash_file(target.path)[0].hex()}.jsonl")
+        if os.path.isfile(downloaded):
+            return downloaded
+        raise InputError(f"no attestation for {shown(target.path)}: neither {shown(target.path)}.sigstore,"
+                         f" {shown(target.path)}.sigstore.json nor {shown(downloaded)} exists", step="bundle",
+                         hint="name the bundle file explicitly") from None
+
+
 def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> GithubResult:
     """Verify the artifact: pass when one bundle of the file passes every check against one of
     ``trusts``; else raise the most telling failure (the one that got furthest), naming how many
@@ -348,7 +369,7 @@ def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> 
         ValueError: a digest without its bundle file named, no trust root.
     """
     from .model import DsseEnvelope
-    from .request import artifact_digest, find_bundle
+    from .request import artifact_digest
     from .verify import dsse
 
     if not trusts:
@@ -356,7 +377,7 @@ def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> 
     target = request.target
     if target.path is None and request.bundle is None:
         raise ValueError(f"{shown(target.spec)}: a digest needs its bundle file named")
-    bundles = load_bundles(find_bundle(target, request.bundle))
+    bundles = load_bundles(_bundle_file(target, request.bundle))
     name = shown(target.name if target.path is None and target.name is not None else target.spec)
     digests: Dict[str, bytes] = {}
     failures: List[Tuple[str, SigstoreOfflineError]] = []

@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-b", "--bundle", metavar="FILE",
                         help="the attestation: a bundle (.json), or JSON Lines (.jsonl, one bundle a line, as gh"
                              " attestation download writes); passes when one bundle passes"
-                             " (default: FILE.sigstore, then FILE.sigstore.json)")
+                             " (default: FILE.sigstore, FILE.sigstore.json, then sha256:HEX.jsonl beside FILE)")
     parser.add_argument("--name", metavar="NAME", help="what to call a digest in messages")
     who = parser.add_argument_group("the signer (certificate claims)")
     who.add_argument("-R", "--repo", metavar="OWNER/REPO",
