@@ -100,11 +100,14 @@ def read_input(path: "StrPath", *, limit: int, what: str, step: str,
 
 
 def hash_file(path: "StrPath", *, keep: bool = False, what: str = "artifact",
-              step: str = "artifact") -> Tuple[bytes, Optional[bytes]]:
-    """SHA-256 of the regular file ``path`` in fixed-size chunks (memory flat in its size), and
-    its bytes when ``keep`` (only a managed Ed25519 key signs the bytes themselves)."""
+              step: str = "artifact", algorithm: str = "sha256") -> Tuple[bytes, Optional[bytes]]:
+    """SHA-256 (or ``algorithm``: ``sha512``) of the regular file ``path`` in fixed-size chunks
+    (memory flat in its size), and its bytes when ``keep`` (only a managed Ed25519 key signs the
+    bytes themselves)."""
+    if algorithm not in ("sha256", "sha512"):
+        raise ValueError(f"unsupported digest algorithm {algorithm!r}")
     fd, _ = _open(path, what, step, InputError)
-    digest = hashlib.sha256()
+    digest = hashlib.new(algorithm)
     kept = bytearray() if keep else None
     buffer = bytearray(HASH_CHUNK_BYTES)
     view = memoryview(buffer)

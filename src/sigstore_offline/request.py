@@ -67,6 +67,8 @@ BUNDLE_SUFFIXES = (".sigstore", ".sigstore.json")
 STALE_DAYS = snapshot.STALE_AFTER_DAYS  # an older snapshot is used, with a warning
 _DIGEST = re.compile(r"(sha256|sha384|sha512|[a-z0-9-]+):([0-9a-fA-F]+)")
 _SHA256 = re.compile(r"sha256:([0-9a-fA-F]{64})")
+_SHA512 = re.compile(r"sha512:([0-9a-fA-F]{128})")
+_DIGEST_LENGTHS = {"sha256": 64, "sha512": 128}
 _HINT_STEPS = ("certificate-chain", "tlog", "timestamp")
 REKOR_FRAGMENT_HINT = hints.REKOR_FRAGMENT
 STAGING_HINT = hints.STAGING
@@ -177,7 +179,8 @@ class Target(NamedTuple):
     Attributes:
         spec: the target as given (a path, or ``sha256:<hex>``), for messages.
         path: the file to hash, or ``None`` for a digest.
-        digest: the SHA-256 when given as a digest, else ``None`` (the file is hashed later).
+        digest: the SHA-256 (32 bytes) or SHA-512 (64 bytes) when given as a digest, else ``None``
+            (the file is hashed later, with the hash its bundle needs).
         name: the upstream file name a policy reads: ``name`` if given, else the file's base name;
             ``None`` for a digest without a name.
     """
@@ -189,21 +192,23 @@ class Target(NamedTuple):
 
 
 def resolve_target(spec: str, *, name: Optional[str] = None) -> Target:
-    """A file, or ``sha256:<64 hex>`` (a file of that name wins); ``ValueError`` for an empty
-    target, and :class:`InputError` for a digest this verifier cannot use."""
+    """A file, ``sha256:<64 hex>`` or ``sha512:<128 hex>`` (a file of that name wins);
+    ``ValueError`` for an empty target, and :class:`InputError` for a digest this verifier cannot
+    use. A SHA-512 is checked against in-toto subjects only (npm provenance); a hashedrekord
+    bundle signs the SHA-256, and :func:`verify_request` says so."""
     if not spec:
         raise ValueError("the artifact is empty: give a file or sha256:<64 hex digits>")
     if not os.path.lexists(spec):
-        match = _SHA256.fullmatch(spec)
+        match = _SHA256.fullmatch(spec) or _SHA512.fullmatch(spec)
         if match:
             return Target(spec, None, bytes.fromhex(match.group(1)), name)
         other = _DIGEST.fullmatch(spec)
-        if other and other.group(1) != "sha256":
+        if other and other.group(1) not in _DIGEST_LENGTHS:
             raise InputError(f"{shown(spec)}: unsupported digest algorithm {other.group(1)!r}; give the file,"
-                             " or its sha256: digest", step="artifact")
+                             " or its sha256: (or sha512:) digest", step="artifact")
         if other:
-            raise InputError(f"{shown(spec)}: a sha256 digest has 64 hex digits, found {len(other.group(2))}",
-                             step="artifact")
+            raise InputError(f"{shown(spec)}: a {other.group(1)} digest has {_DIGEST_LENGTHS[other.group(1)]} hex"
+                             f" digits, found {len(other.group(2))}", step="artifact")
     return Target(spec, spec, None, name if name is not None else os.path.basename(spec))
 
 
@@ -288,19 +293,14 @@ def verify_request(request: Request, trust: TrustMaterial) -> Verified:
     if request.detached is not None and request.bundle is not None:
         raise ValueError("give either a bundle or a detached signature, not both")
     policy = signer_for(request)
-    if target.digest is not None:
-        if request.bundle is None and request.detached is None:
-            raise ValueError(f"{shown(target.spec)}: a digest needs its bundle (or a detached signature) named")
-        digest, data = target.digest, None
-    else:
-        from cryptography.hazmat.primitives.asymmetric import ed25519  # only managed Ed25519 keys need the bytes
-
-        digest, data = hash_file(target.path or "", keep=isinstance(request.key, ed25519.Ed25519PublicKey))
+    if target.digest is not None and request.bundle is None and request.detached is None:
+        raise ValueError(f"{shown(target.spec)}: a digest needs its bundle (or a detached signature) named")
     if request.detached is not None:
         bundle = cosign.load_detached(request.detached, trust.root)
     else:
         bundle = load_bundle(find_bundle(target, request.bundle))
     bundle = cosign.prepare(bundle, timestamp=request.timestamp, allow_no_tlog=request.allow_no_tlog)
+    digest, data = artifact_digest(target, bundle, request.key)
     shown_name = shown(target.name if target.path is None and target.name is not None else target.spec)
     artifact = Artifact(shown_name, digest, data)
     try:
@@ -315,6 +315,30 @@ def verify_request(request: Request, trust: TrustMaterial) -> Verified:
         if hint is None:
             raise
         raise exc.with_context(hint=hint) from exc
+
+
+def artifact_digest(target: Target, bundle: Bundle, key: Any = None) -> Tuple[bytes, Optional[bytes]]:
+    """The digest the bundle is checked against, and the bytes where a managed Ed25519 key needs
+    them: a given digest as it is; a file hashed with SHA-256, or with SHA-512 for a DSSE bundle
+    whose statement names its subjects by SHA-512 only (npm provenance).
+
+    Raises:
+        InputError: a SHA-512 digest with a message-signature (hashedrekord) bundle, which signs
+            the SHA-256: give the file or its sha256: digest.
+    """
+    from .model import DsseEnvelope
+    from .verify import dsse
+
+    if target.digest is not None:
+        if len(target.digest) != 32 and not isinstance(bundle.content, DsseEnvelope):
+            raise InputError(f"{shown(target.spec)}: this bundle signs the artifact's SHA-256 (a message signature),"
+                             " which a sha512: digest cannot be checked against; give the file, or its sha256:"
+                             " digest", step="artifact")
+        return target.digest, None
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # only managed Ed25519 keys need the bytes
+
+    algorithm = dsse.subject_algorithm(bundle.content) if isinstance(bundle.content, DsseEnvelope) else "sha256"
+    return hash_file(target.path or "", keep=isinstance(key, ed25519.Ed25519PublicKey), algorithm=algorithm)
 
 
 def staging_hint(bundle: Bundle, exc: VerificationError, artifact: Artifact, policy: Optional[SignerPolicy],
@@ -417,6 +441,9 @@ def verify_pypi(request: PypiRequest, trust: TrustMaterial) -> Any:
     from .pypi.attestation import parse_attestation, parse_provenance
     from .pypi.verify import Source, verify_distribution
 
+    if request.target.digest is not None and len(request.target.digest) != 32:
+        raise InputError(f"{shown(request.target.spec)}: PEP 740 attestations name a distribution by its SHA-256;"
+                         " give the file or its sha256: digest", step="artifact")
     digest = digest_of(request.target)[0]
     provenance, attestations = request.provenance, request.attestations
     if provenance is None and not attestations:

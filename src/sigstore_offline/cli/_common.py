@@ -27,11 +27,13 @@ if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage 
 __all__ = [
     "Parser",
     "add_identity_options",
+    "add_publisher_options",
     "add_trust_options",
     "identity_from_args",
     "open_trust_from_args",
     "print_failure",
     "print_ok",
+    "publisher_from_args",
     "safe_streams",
     "usage",
 ]
@@ -86,6 +88,35 @@ def add_identity_options(group: Any, *, explicit_help: str = "the signer's exact
                         help="the exact OIDC issuer of the signer's identity")
     issuer.add_argument("--cert-oidc-issuer-regexp", "--certificate-oidc-issuer-regexp", metavar="RE",
                         help="a regular expression the whole issuer must match")
+
+
+def add_publisher_options(group: Any) -> None:
+    """``--repository``, ``--workflow`` and ``--ref``: a CI publisher that survives releases."""
+    group.add_argument("--repository", metavar="REPO",
+                       help="the signer is a CI publisher: GitHub OWNER/REPO (or https://github.com/OWNER/REPO),"
+                            " or https://gitlab.com/NAMESPACE/PROJECT; matched on the certificate's claims")
+    group.add_argument("--workflow", metavar="FILE",
+                       help="with --repository: the workflow file (GitHub: a name in .github/workflows/; GitLab: the"
+                            " CI file's path) the run started from (default: any)")
+    group.add_argument("--ref", metavar="REF_OR_GLOB",
+                       help="with --repository: the git ref built, e.g. refs/tags/v2.1.0, or refs/tags/v* (* within"
+                            " one component, after refs/KIND/) (default: any ref)")
+
+
+def publisher_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`publisher.Publisher` of ``--repository`` / ``--workflow`` / ``--ref``, or
+    ``None`` without ``--repository``."""
+    if args.repository is None:
+        for option, value in (("--workflow", args.workflow), ("--ref", args.ref)):
+            if value is not None:
+                raise UsageError(f"{option} goes with --repository (a CI publisher)")
+        return None
+    from ..publisher import publisher
+
+    try:
+        return publisher(args.repository, workflow=args.workflow, ref=args.ref)
+    except ValueError as exc:
+        raise usage(exc) from None
 
 
 def add_trust_options(parser: argparse.ArgumentParser) -> None:

@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bundle", metavar="FILE",
                         help="the Sigstore bundle (default: ARTIFACT.sigstore, then ARTIFACT.sigstore.json)")
     _common.add_identity_options(parser)
+    _common.add_publisher_options(parser)
     parser.add_argument("--key", metavar="PEM", help="a PEM public key, for bundles signed with a managed key")
     parser.add_argument("--policy", metavar="NAME_OR_FILE",
                         help="an upstream policy (shipped: cpython; or a policy file) that picks the expected signer"
@@ -123,6 +124,12 @@ def _signer(args: argparse.Namespace) -> Tuple[Optional[SignerPolicy], Any, Any]
     """(identity policy, upstream policy, managed key) from the signer options; with --manifest,
     all three may be absent (the entries then name their own signers)."""
     has_identity = _common.has_identity_options(args)
+    publisher = _common.publisher_from_args(args)
+    if publisher is not None:
+        if has_identity or args.key is not None or args.policy is not None:
+            raise UsageError("--repository names the signer itself; do not combine it with --cert-* options, --key"
+                             " or --policy")
+        return publisher, None, None
     if args.policy is not None:
         if has_identity or args.key is not None:
             raise UsageError("--policy picks the signer itself; do not combine it with --cert-* options or --key")
@@ -140,7 +147,7 @@ def _signer(args: argparse.Namespace) -> Tuple[Optional[SignerPolicy], Any, Any]
     if not has_identity:
         raise UsageError(
             "give the expected signer: --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer"
-            " (or --cert-oidc-issuer-regexp), or --key for a managed-key bundle"
+            " (or --cert-oidc-issuer-regexp), --repository for a CI publisher, or --key for a managed-key bundle"
         )
     return _common.identity_from_args(args), None, None
 
@@ -242,6 +249,10 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         from .pypi import main as pypi_main
 
         return pypi_main(argv[1:], out=out, err=err)
+    if argv[:1] == ["github"]:  # GitHub artifact attestations: gh attestation verify's options
+        from .github import main as github_main
+
+        return github_main(argv[1:], out=out, err=err)
     args = None
     try:
         args = build_parser().parse_args(_compat(argv))

@@ -177,8 +177,10 @@ def _authority(value: Any, what: str) -> Authority:
     return Authority(uri, subject, tuple(chain), valid_for)
 
 
-def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json") -> TrustedRoot:
-    """Parse and check a trusted root; raise :class:`TrustRootError` naming the problem."""
+def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json", allow_no_logs: bool = False) -> TrustedRoot:
+    """Parse and check a trusted root; raise :class:`TrustRootError` naming the problem.
+    ``allow_no_logs``: accept a root that lists no transparency log (GitHub's own instance,
+    ``verify-offline github`` only; ``pipeline.verify_without_logs``)."""
     if len(data) > MAX_TRUSTED_ROOT_BYTES:
         raise TrustRootError(f"{source}: larger than {MAX_TRUSTED_ROOT_BYTES} bytes", step="trust-root")
     try:
@@ -202,7 +204,7 @@ def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json") -> Tru
         )
     except ValueError as exc:
         raise TrustRootError(f"{source}: {exc}", step="trust-root") from None
-    if not tlogs or not cas:
+    if (not tlogs and not allow_no_logs) or not cas:
         raise TrustRootError(
             f"{source}: needs at least one transparency log and one certificate authority",
             step="trust-root",

@@ -64,7 +64,7 @@ class Verified(NamedTuple):
     def as_json(self) -> dict:
         record = {
             "artifact": self.artifact,
-            "digest": f"sha256:{self.digest}",
+            "digest": f"{'sha512' if len(self.digest) == 128 else 'sha256'}:{self.digest}",  # 64-byte: npm
             "verified": True,
             "identity": self.identity,
             "issuer": self.issuer,
@@ -280,3 +280,67 @@ def _weaker(bundle: Bundle, times: Sequence[Tuple[str, datetime.datetime]]) -> s
         return (f"{reason}; no verified signing time, the chain was checked at the certificate's own notBefore"
                 f" {utc(certchain.not_before(bundle.certificate))} (unverified)")
     return f"{reason}; no verified signing time (managed key)"
+
+
+def verify_without_logs(
+    bundle: Bundle,
+    *,
+    artifact: Artifact,
+    trusted_root: TrustedRoot,
+    policy: SignerPolicy,
+) -> Verified:
+    """GitHub's own Sigstore instance: a trusted root that lists no transparency log and no CT
+    log, whose bundles carry neither a log entry nor an SCT, and whose trusted time is RFC 3161.
+
+    Only for such a root: one that lists any log or CT log is refused here (step ``tlog``), so a
+    bundle whose CA comes from a root with logs can never skip them (:func:`verify` requires
+    them). At least one RFC 3161 timestamp, and every one present, must verify against the
+    root's timestamp authorities; the chain is checked at each of their times; then identity and
+    artifact binding as in :func:`verify`. Nothing was made public: the verdict says so in
+    ``Verified.log_url`` being empty.
+    """
+    if trusted_root.tlogs or trusted_root.ctlogs:
+        raise VerificationError(
+            "this trusted root lists transparency or CT logs; a bundle of its CAs must carry log evidence", step="tlog"
+        )
+    if bundle.tlog_entries:
+        raise VerificationError(
+            "the bundle has a transparency-log entry, but its trusted root lists no log to check it against",
+            step="tlog",
+        )
+    if bundle.certificate is None:
+        raise VerificationError("a bundle without a log entry needs a Fulcio certificate, not a managed key",
+                                step="signature")
+    if not bundle.rfc3161_timestamps:
+        raise VerificationError(
+            "no verified signing time: the trusted root lists no transparency log, so an RFC 3161 timestamp"
+            " is required, and the bundle has none",
+            step="timestamp",
+        )
+    times: List[Tuple[str, datetime.datetime]] = []
+    for token in bundle.rfc3161_timestamps:
+        stamp = verify_timestamp(token, signature=bundle.signature, authorities=trusted_root.timestamp_authorities)
+        times.append(("timestamp", stamp.time))
+    for _, moment in times:
+        _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
+    found = summarise(bundle.certificate)
+    policy.check(found)
+    public_key = bundle.certificate.public_key()
+    if isinstance(bundle.content, MessageSignature):
+        dsse.verify_message_signature(
+            bundle.content, public_key=public_key, artifact_digest=artifact.digest, artifact_bytes=artifact.data
+        )
+    else:
+        dsse.verify_dsse(bundle.content, public_key=public_key, artifact_digest=artifact.digest)
+    return Verified(
+        artifact=artifact.name,
+        digest=artifact.digest.hex(),
+        identity=found.san,
+        issuer=found.issuer,
+        key_verified=False,
+        bundle_media_type=bundle.media_type,
+        entry_kind="",
+        log_url="",
+        log_index=-1,
+        times=tuple(sorted(times, key=lambda item: item[1])),
+    )
