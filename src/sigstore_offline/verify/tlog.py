@@ -17,7 +17,6 @@ import json
 from typing import Any, List, Mapping, Optional, Tuple
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
@@ -72,16 +71,16 @@ class _Signer:
         if b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
             try:
                 cert = x509.load_pem_x509_certificate(pem)
-            except ValueError:
+                return self.certificate is not None and cert == self.certificate
+            except Exception:  # noqa: BLE001 -- any loading failure: not the bundle's certificate
                 return False
-            return self.certificate is not None and cert == self.certificate
         try:
             key = load_pem_public_key(pem)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+            return self.certificate is None and self.spki == key.public_bytes(
+                Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+            )
+        except Exception:  # noqa: BLE001 -- ValueError, TypeError, UnsupportedAlgorithm, ...
             return False
-        return self.certificate is None and self.spki == key.public_bytes(
-            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-        )
 
     def matches_verifier(self, verifier: Mapping[str, Any], what: str) -> bool:
         cert = enc.opt(verifier, "x509Certificate")
