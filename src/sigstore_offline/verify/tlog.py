@@ -35,6 +35,12 @@ KINDS = frozenset(
 )
 
 
+def is_rekor_v2(entry: TlogEntry) -> bool:
+    """An entry of a Rekor v2 log: only Rekor v2 writes hashedrekord 0.0.2 (and, before its
+    specification dropped it, dsse 0.0.2). Rekor v1's intoto 0.0.2 is not one."""
+    return entry.kind_version == "0.0.2" and entry.kind in ("hashedrekord", "dsse")
+
+
 def set_payload(entry: TlogEntry) -> bytes:
     document = {
         "body": base64.b64encode(entry.canonicalized_body).decode("ascii"),
