@@ -17,7 +17,6 @@ import json
 from typing import Any, List, Mapping, Optional, Tuple
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
@@ -34,6 +33,12 @@ ENTRY_STEP = "tlog-entry"
 KINDS = frozenset(
     {("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2"), ("dsse", "0.0.1"), ("dsse", "0.0.2"), ("intoto", "0.0.2")}
 )
+
+
+def is_rekor_v2(entry: TlogEntry) -> bool:
+    """An entry of a Rekor v2 log: only Rekor v2 writes hashedrekord 0.0.2 (and, before its
+    specification dropped it, dsse 0.0.2). Rekor v1's intoto 0.0.2 is not one."""
+    return entry.kind_version == "0.0.2" and entry.kind in ("hashedrekord", "dsse")
 
 
 def set_payload(entry: TlogEntry) -> bytes:
@@ -72,16 +77,16 @@ class _Signer:
         if b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
             try:
                 cert = x509.load_pem_x509_certificate(pem)
-            except ValueError:
+                return self.certificate is not None and cert == self.certificate
+            except Exception:  # noqa: BLE001 -- any loading failure: not the bundle's certificate
                 return False
-            return self.certificate is not None and cert == self.certificate
         try:
             key = load_pem_public_key(pem)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+            return self.certificate is None and self.spki == key.public_bytes(
+                Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+            )
+        except Exception:  # noqa: BLE001 -- ValueError, TypeError, UnsupportedAlgorithm, ...
             return False
-        return self.certificate is None and self.spki == key.public_bytes(
-            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-        )
 
     def matches_verifier(self, verifier: Mapping[str, Any], what: str) -> bool:
         cert = enc.opt(verifier, "x509Certificate")
