@@ -414,6 +414,6 @@ def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> 
 def summary(result: GithubResult) -> str:
     """The ``OK:`` line's details: predicate type, signer, log entry."""
     verified = result.verified
-    where = f"{verified.log_url.split('://', 1)[-1]} #{verified.log_index}" if verified.log_url else (
+    where = f"{verified.log_url.split('://', 1)[-1]} {verified.index_text}" if verified.log_url else (
         "not logged (GitHub instance; time from RFC 3161)")
     return f"{result.predicate_type}  {verified.identity} ({verified.issuer})  {where}"

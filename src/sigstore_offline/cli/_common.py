@@ -205,7 +205,7 @@ def who(result: Verified) -> str:
 def ok_line(result: Verified) -> str:
     """The human verdict of a full verification (``OK: …``)."""
     host = result.log_url.split("://", 1)[-1]
-    return f"OK: {shown(result.artifact)}  {who(result)}  {host} #{result.log_index}  {utc(result.signed_at)}"
+    return f"OK: {shown(result.artifact)}  {who(result)}  {host} {result.index_text}  {utc(result.signed_at)}"
 
 
 def weaker_line(result: Verified) -> str:

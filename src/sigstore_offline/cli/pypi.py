@@ -206,7 +206,7 @@ def _report_ok(target: str, result: Any, args: argparse.Namespace, out: TextIO,
         for item in result.attestations:
             host = item.verified.log_url.split("://", 1)[-1]
             kind = _SHORT_PREDICATES.get(item.predicate_type, item.predicate_type)
-            parts.append(f"{kind} {host} #{item.verified.log_index} {utc(item.verified.signed_at)}")
+            parts.append(f"{kind} {host} {item.verified.index_text} {utc(item.verified.signed_at)}")
         name = shown(target) if target == result.filename else f"{shown(target)} ({shown(result.filename)})"
         out.write(f"OK: {name}  {result.policy}  {'; '.join(parts)}\n")
 

@@ -298,7 +298,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     if not args.quiet:
         host = result.log_url.split("://", 1)[-1]
         out.write(f"{PROG}: OK: {shown(data)} signed by {result.identity} ({result.issuer}), {host}"
-                  f" #{result.log_index}, {utc(result.signed_at)}\n")
+                  f" {result.index_text}, {utc(result.signed_at)}\n")
     return EXIT_OK
 
 
