@@ -36,8 +36,6 @@ ORACLE_REJECTS_VALID: Dict[str, str] = {
     # protobuf-specs: a v0.1 bundle needs the SET; its inclusion proof is optional. sigstore-python
     # requires an inclusion proof with a checkpoint in every bundle ("entry must contain inclusion proof").
     "v0.1-set-only": "inclusionProof",
-    # Rekor v2 may log DSSE as dsse 0.0.2; sigstore-python only takes DSSE as hashedrekord 0.0.2 on v2.
-    "v0.3-dsse-rekor2-dsse-entry": "Unsupported DSSE log entry type",
     # Fulcio deprecated ...57264.1.1 for ...1.8; sigstore-python's OIDCIssuer policy reads only ...1.1.
     "issuer-v2-extension-only": "1.3.6.1.4.1.57264.1.1",
     # Trust-root validity windows are closed intervals (sigstore-go); sigstore-python compares the

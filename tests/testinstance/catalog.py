@@ -90,7 +90,6 @@ VALID: Dict[str, Case] = {name: Case(opts, why, True, root=root) for name, (opts
     "v0.2-dsse-rekor1": (_o(version="0.2", content="dsse"), "v0.2 DSSE, dsse 0.0.1", {}),
     "v0.3-dsse-rekor1": (_o(content="dsse"), "DSSE in-toto statement, dsse 0.0.1 entry", {}),
     "v0.3-dsse-rekor2": (_o(content="dsse", rekor=2), "DSSE on Rekor v2: hashedrekord 0.0.2 over SHA-256(PAE)", {}),
-    "v0.3-dsse-rekor2-dsse-entry": (_o(content="dsse", rekor=2, dsse_entry="dsse"), "DSSE on Rekor v2, dsse 0.0.2", {}),
     "email-identity": (_o(leaf=LeafSpec(identity="signer@example.test", san="email",
                                         issuer="https://accounts.example.test")), "SAN rfc822Name", {}),
     "github-claims": (_o(leaf=LeafSpec(claims=github_claims())), "leaf with GitHub workflow claims ...1.2-1.22", {}),
@@ -218,6 +217,11 @@ def _negatives() -> Dict[str, Case]:
     }
     for name, (opts, root, why, step) in roots.items():
         cases[name] = Case(opts, why, False, root=root, step=step, exit_code=1)
+    # The Rekor v2 specification dropped dsse 0.0.2: v2 logs DSSE as hashedrekord 0.0.2 over the PAE
+    # (v0.3-dsse-rekor2 in VALID). sigstore-python and sigstore-java reject it too.
+    cases["dsse-0.0.2-entry.dsse-rekor2"] = Case(_o(content="dsse", rekor=2, dsse_entry="dsse"),
+                                                 "DSSE on Rekor v2 logged as dsse 0.0.2", False,
+                                                 step="tlog-entry", exit_code=1)
     return cases
 
 
