@@ -21,6 +21,11 @@ PREFIX = "no trusted timestamp authority signed this timestamp: it is from a TSA
 HINT = ("a timestamp counts only if a timestamp authority in the trusted root signed it; if you trust the TSA that"
         " signed this one, add its certificate chain to timestampAuthorities of a trusted_root.json and pass that"
         " file with --trusted-root; a timestamp from Sigstore's staging instance verifies with --staging")
+# The library's words (no command-line flags below cli/); the command line words it with its flags.
+LIBRARY_HINT = ("a timestamp counts only if a timestamp authority in the trusted root signed it; if you trust the"
+                " TSA that signed this one, add its certificate chain to timestampAuthorities of a trusted_root.json"
+                " and verify against that file; a timestamp from Sigstore's staging instance verifies against the"
+                " staging trust root")
 IDENTITY = ("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
             ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main")
 
@@ -40,7 +45,7 @@ def _conformance(case: str, root_edit: Any = None, tmp: Any = None) -> Tuple[int
 
 
 def test_hint_is_pinned() -> None:
-    assert rfc3161.UNLISTED_TSA_HINT == HINT
+    assert rfc3161.UNLISTED_TSA_HINT == LIBRARY_HINT
 
 
 def test_real_timestamp_from_an_unlisted_tsa() -> None:
@@ -99,7 +104,7 @@ def test_the_error_is_a_verification_error_with_the_hint() -> None:
                            signed_attrs=b"", signature=b"", key_kind=object, signature_hash=None,
                            sid=("ski", b"\xab"), cert_ids=(), embedded=())
     error = rfc3161._unlisted(token, [])
-    assert isinstance(error, VerificationError) and error.step == "timestamp" and error.hint == HINT
+    assert isinstance(error, VerificationError) and error.step == "timestamp" and error.hint == LIBRARY_HINT
     assert error.message == (f"{PREFIX} (signer key identifier ab, genTime 2025-01-01T00:00:00Z;"
                              " the trusted root lists 0 TSA(s): none)")
 

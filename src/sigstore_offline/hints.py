@@ -4,7 +4,7 @@ options (``cli/_common.py``). Importing this module costs nothing: no ``cryptogr
 
 from __future__ import annotations
 
-__all__ = ["NO_TLOG", "REKOR_FRAGMENT", "STAGING"]
+__all__ = ["MANAGED_KEY", "NO_TLOG", "REKOR_FRAGMENT", "STAGING", "UNLISTED_TSA"]
 
 # A bundle signed on the staging instance, checked against production.
 STAGING = "the bundle was signed on the Sigstore staging instance; verify it against the staging trust root"
@@ -17,3 +17,12 @@ REKOR_FRAGMENT = ("a .rekor file is not read: verify cosign's detached signature
 NO_TLOG = ("without a log entry nothing shows the signature was made while the certificate was valid, or"
            " made public; ignore the missing log entry only if you accept that weaker verification"
            " (docs/cosign.md)")
+
+# A managed-key bundle verified without its key.
+MANAGED_KEY = "the signer's public key is not in the bundle; it comes from the signer, out of band"
+
+# An RFC 3161 timestamp that no timestamp authority of the trusted root signed.
+UNLISTED_TSA = ("a timestamp counts only if a timestamp authority in the trusted root signed it; if you trust the"
+                " TSA that signed this one, add its certificate chain to timestampAuthorities of a trusted_root.json"
+                " and verify against that file; a timestamp from Sigstore's staging instance verifies against the"
+                " staging trust root")

@@ -42,6 +42,11 @@ EXIT_STATUS = ("Exit status: 0 verified, 1 verification failed, 2 usage error, 3
                " 4 input unreadable or malformed, 5 internal error.")
 # The request layer's hints, in the words of this command line.
 _HINTS = {
+    hints.MANAGED_KEY: "pass the signer's public key with --key (a PEM file)",
+    hints.UNLISTED_TSA: "a timestamp counts only if a timestamp authority in the trusted root signed it; if you"
+                        " trust the TSA that signed this one, add its certificate chain to timestampAuthorities of"
+                        " a trusted_root.json and pass that file with --trusted-root; a timestamp from Sigstore's"
+                        " staging instance verifies with --staging",
     hints.STAGING: "the bundle was signed on the Sigstore staging instance; did you mean --staging?",
     hints.REKOR_FRAGMENT: "cosign's .rekor output is not read; give its detached signature and certificate"
                          " (--signature FILE.sig --certificate FILE.crt; without log evidence that passes only"

@@ -226,7 +226,7 @@ def _resolve(dest: pathlib.Path, instance: Optional[str], tuf_url: Optional[str]
     """Step 1: the current snapshot (pins checked), the instance, the repository URL and the anchor root."""
     if (dest / snap.MANIFEST).exists() or (dest.exists() and any(dest.iterdir())):
         if bootstrap_root is not None:
-            raise UsageError(f"{dest} already holds a snapshot; --bootstrap-root only starts a new one")
+            raise UsageError(f"{dest} already holds a snapshot; a bootstrap root only starts a new one")
         info, files = snap.read_pinned(dest)
         if "root.json" not in files:
             raise TrustRootError(f"trust-root snapshot {dest}: root.json is not pinned; cannot refresh through TUF",
@@ -235,14 +235,14 @@ def _resolve(dest: pathlib.Path, instance: Optional[str], tuf_url: Optional[str]
             raise UsageError(f"{dest} holds instance {info.instance!r}, not {instance!r}")
         url = tuf_url or info.tuf_url or KNOWN_INSTANCES.get(info.instance, "")
         if not url:
-            raise UsageError(f"{dest}: the manifest names no TUF repository; give --tuf-url")
+            raise UsageError(f"{dest}: the manifest names no TUF repository; give the repository's URL")
         return info, files, info.instance, url, files["root.json"]
     if bootstrap_root is None:
-        raise UsageError(f"{dest} holds no snapshot yet: give --bootstrap-root FILE (the instance's TUF root.json)")
+        raise UsageError(f"{dest} holds no snapshot yet: give a bootstrap root (the instance's TUF root.json)")
     name = instance or dest.name
     url = tuf_url or KNOWN_INSTANCES.get(name, "")
     if not url:
-        raise UsageError(f"instance {name!r} is not built in: give --tuf-url")
+        raise UsageError(f"instance {name!r} is not built in: give its TUF repository's URL")
     return None, {}, name, url, bootstrap_root
 
 

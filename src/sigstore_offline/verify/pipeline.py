@@ -25,7 +25,8 @@ from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 from cryptography import x509
 
 from .._encoding import utc
-from ..errors import UsageError, VerificationError
+from .. import hints
+from ..errors import VerificationError
 from ..model import Bundle, MessageSignature, TlogEntry
 from ..policy import SignerPolicy, summarise
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot
@@ -258,14 +259,16 @@ def verify(
     # Which signer: a Fulcio certificate checked against an identity policy, or a managed key.
     if bundle.certificate is not None:
         if key is not None:
-            raise UsageError("the bundle carries a certificate; --key applies only to public-key bundles")
+            raise ValueError("the bundle carries a certificate; a managed public key applies only to public-key"
+                             " bundles")
         if policy is None:
-            raise UsageError("a certificate bundle needs an identity policy (--cert-identity and --cert-oidc-issuer)")
+            raise ValueError("a certificate bundle needs an identity policy (the signer's identity and OIDC issuer)")
         public_key = bundle.certificate.public_key()
     else:
         if key is None:
             raise VerificationError(
-                "the bundle is signed with a managed key (no certificate); pass that key with --key", step="signature"
+                "the bundle is signed with a managed key (no certificate); verify it with that public key",
+                step="signature", hint=hints.MANAGED_KEY
             )
         public_key = key
 

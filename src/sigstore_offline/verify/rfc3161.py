@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
 
 from .. import _der as der
+from .. import hints
 from .._encoding import utc
 from ..errors import InputError, VerificationError
 from ..trust.trusted_root import Authority
@@ -386,11 +387,7 @@ def verify_timestamp(token: bytes, *, signature: bytes, authorities: Sequence[Au
     raise _fail(best[1])
 
 
-UNLISTED_TSA_HINT = (
-    "a timestamp counts only if a timestamp authority in the trusted root signed it; if you trust the TSA that"
-    " signed this one, add its certificate chain to timestampAuthorities of a trusted_root.json and pass that"
-    " file with --trusted-root; a timestamp from Sigstore's staging instance verifies with --staging"
-)
+UNLISTED_TSA_HINT = hints.UNLISTED_TSA
 _NAME_LABELS = {"2.5.4.3": "CN", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST",
                "1.2.840.113549.1.9.1": "emailAddress"}
 
