@@ -59,7 +59,7 @@ def open_shipped(instance: str) -> Tuple[TrustedRoot, SnapshotInfo]:
     if not directory.is_dir():
         raise TrustRootError(
             f"the shipped {instance} trust-root snapshot is not installed ({directory}); set {ENV_DIR}"
-            " or give --trust-root",
+            " or name a trust root explicitly",
             step="trust-root",
         )
     return load_snapshot(directory)
