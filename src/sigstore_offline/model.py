@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from . import _encoding as enc
+from . import _x509
 from .errors import InputError
 from .limits import (
     MAX_BUNDLE_BYTES,
@@ -105,7 +106,7 @@ def load_certificate(der: bytes, what: str) -> x509.Certificate:
             # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
             # serial number: refuse them now, as one clear error rather than a stray warning.
             warnings.simplefilter("error")
-            cert = x509.load_der_x509_certificate(der)
+            cert = _x509.load(der)  # canonical DER only, read the same on every cryptography
             cert.issuer, cert.subject, cert.serial_number, cert.signature_algorithm_oid  # noqa: B018
             for _ in cert.extensions:
                 pass

@@ -1,0 +1,366 @@
+"""Strict reading of X.509 certificates (RFC 5280 section 4.1) with the project's DER reader.
+
+Every certificate the verifier loads (bundle leaf and chain, trusted-root CAs and TSAs, cosign's
+files) comes through :func:`load`, so what a certificate *is* never depends on which
+``cryptography`` runs underneath: 3.4.8 reads certificates through OpenSSL, which accepts BER
+(indefinite and non-minimal lengths, constructed strings, explicit DEFAULT values) and trailing
+bytes and re-encodes them, while 35 and later refuse them. Here, on every version:
+
+1. :func:`check` reads the whole certificate with ``_der`` (minimal definite lengths, no trailing
+   bytes) and checks what DER fixes beyond the lengths (X.690 section 10/11): primitive encodings
+   of the primitive universal types, minimal INTEGERs and OIDs, BOOLEAN as 0x00/0xFF, zero BIT
+   STRING padding, UTCTime ``YYMMDDHHMMSSZ`` and GeneralizedTime ``YYYYMMDDHHMMSSZ`` (RFC 5280
+   4.1.2.5), SET OF in order (11.6), DEFAULT values absent (11.5: version v1, ``critical`` FALSE,
+   ``cA`` FALSE), KeyUsage without trailing zero bits (11.2.2); and the certificate's shape: the
+   TBSCertificate fields in order, one instance of each extension (4.2), the outer and inner
+   signature algorithms identical (4.1.1.2), and inside the extensions whose values are DER
+   (X.509's own, PKIX's, the SCT list, Fulcio's 1.3.6.1.4.1.57264.1.8 and later) the same rules,
+   plus GeneralName choices in their proper form and IA5String text in ASCII.
+2. :func:`load` then parses with ``cryptography`` and requires that its TBSCertificate and its
+   whole encoding are the input's bytes: whatever the library decoded, it decoded from exactly
+   the bytes the signatures cover and the transparency log holds.
+
+Errors are :class:`_der.DERError` (a ``ValueError``) naming ``what``. :class:`Layout` gives the
+offsets that the SCT step needs to rebuild the precertificate (``verify/sct.py``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import TYPE_CHECKING, List, NamedTuple, Tuple
+
+from . import _der as der
+from ._der import DERError, Element
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+ENUMERATED = 0x0A
+PRINTABLE_STRING = 0x13
+IA5_STRING = 0x16
+BMP_STRING = 0x1E
+
+SCT_LIST_OID = "1.3.6.1.4.1.11129.2.4.2"
+_SUBJECT_ALT_NAME = "2.5.29.17"
+_ISSUER_ALT_NAME = "2.5.29.18"
+_BASIC_CONSTRAINTS = "2.5.29.19"
+_KEY_USAGE = "2.5.29.15"
+_AUTHORITY_KEY_ID = "2.5.29.35"
+_FULCIO_ARC = "1.3.6.1.4.1.57264.1."
+# Fulcio's 1.3.6.1.4.1.57264.1.1 to .6 hold raw strings, not DER; .8 and later hold DER.
+_FULCIO_FIRST_DER = 8
+
+_OID_PADDING = re.compile(rb"(?:^|[\x00-\x7f])\x80")
+_UTC_TIME = re.compile(rb"([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
+_GENERALIZED_TIME = re.compile(rb"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
+
+# GeneralName (RFC 5280 4.2.1.6): the identifier octet each CHOICE must have in DER.
+_GENERAL_NAME_TAGS = {
+    0xA0: "otherName",
+    0x81: "rfc822Name",
+    0x82: "dNSName",
+    0xA3: "x400Address",
+    0xA4: "directoryName",
+    0xA5: "ediPartyName",
+    0x86: "uniformResourceIdentifier",
+    0x87: "iPAddress",
+    0x88: "registeredID",
+}
+_IA5_GENERAL_NAMES = (0x81, 0x82, 0x86)
+
+
+class Extension(NamedTuple):
+    oid: str
+    critical: bool
+    value: bytes  # the contents of extnValue
+    start: int  # where the Extension element sits in the certificate
+    end: int
+
+
+class Layout(NamedTuple):
+    """Where things are in a certificate that :func:`check` accepted."""
+
+    data: bytes
+    tbs_fields: Tuple[Element, ...]  # TBSCertificate's fields, in order
+    tbs_start: int
+    tbs_end: int
+    spki: bytes  # subjectPublicKeyInfo exactly as encoded
+    extensions: Tuple[Extension, ...]
+
+    @property
+    def tbs(self) -> bytes:
+        return self.data[self.tbs_start : self.tbs_end]
+
+
+def check(data: bytes, what: str = "") -> Layout:
+    """Read ``data`` as one DER Certificate; raise :class:`DERError` unless it is canonical DER."""
+    try:
+        return _check(data)
+    except DERError as exc:
+        raise DERError(f"{what + ': ' if what else ''}not canonical DER ({exc})") from None
+
+
+def load(data: bytes, what: str = "") -> x509.Certificate:
+    """:func:`check`, then ``cryptography``'s certificate, which must read exactly these bytes."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    layout = check(data, what)
+    data = layout.data
+    cert = x509.load_der_x509_certificate(data)
+    if cert.tbs_certificate_bytes != layout.tbs or cert.public_bytes(Encoding.DER) != data:
+        raise DERError(f"{what + ': ' if what else ''}cryptography re-encodes it (not canonical DER)")
+    return cert
+
+
+# --- the certificate's shape ----------------------------------------------------------------
+
+
+def _check(data: bytes) -> Layout:
+    top = der.parse(data, what="Certificate")
+    data = bytes(data)
+    certificate = der.Cursor(top, "Certificate")
+    tbs_element = certificate.take(der.SEQUENCE, "tbsCertificate")
+    outer_algorithm = certificate.take(der.SEQUENCE, "signatureAlgorithm")
+    certificate.take(der.BIT_STRING, "signatureValue")
+    certificate.done()
+
+    tbs = der.Cursor(tbs_element, "TBSCertificate")
+    version_element = tbs.maybe(der.context(0))
+    if version_element is not None:
+        (version,) = _exactly(version_element, 1, "TBSCertificate.version")
+        number = der.integer(version, "TBSCertificate.version")
+        if number == 0:
+            raise DERError("TBSCertificate.version: v1 is the DEFAULT and must be omitted")
+        if number not in (1, 2):
+            raise DERError(f"TBSCertificate.version: unknown version {number}")
+    der.integer(tbs.take(der.INTEGER, "serialNumber"), "TBSCertificate.serialNumber")
+    inner_algorithm = tbs.take(der.SEQUENCE, "signature")
+    if inner_algorithm.raw != outer_algorithm.raw:
+        raise DERError("signatureAlgorithm differs from TBSCertificate.signature (RFC 5280 4.1.1.2)")
+    _algorithm(inner_algorithm, "TBSCertificate.signature")
+    _name(tbs.take(der.SEQUENCE, "issuer"), "issuer")
+    validity = der.Cursor(tbs.take(der.SEQUENCE, "validity"), "Validity")
+    for field in ("notBefore", "notAfter"):
+        moment = validity.take_any(field)
+        if moment.tag not in (der.UTC_TIME, der.GENERALIZED_TIME):
+            raise DERError(f"Validity.{field}: expected UTCTime or GeneralizedTime, found {der.tag_name(moment.tag)}")
+    validity.done()
+    _name(tbs.take(der.SEQUENCE, "subject"), "subject")
+    spki_element = tbs.take(der.SEQUENCE, "subjectPublicKeyInfo")
+    spki = der.Cursor(spki_element, "SubjectPublicKeyInfo")
+    _algorithm(spki.take(der.SEQUENCE, "algorithm"), "SubjectPublicKeyInfo.algorithm")
+    spki.take(der.BIT_STRING, "subjectPublicKey")
+    spki.done()
+    tbs.maybe(der.context(1, constructed=False))  # issuerUniqueID
+    tbs.maybe(der.context(2, constructed=False))  # subjectUniqueID
+    wrapper = tbs.maybe(der.context(3))
+    tbs.done()
+
+    extensions: Tuple[Extension, ...] = ()
+    if wrapper is not None:
+        if version_element is None or der.integer(version_element.children()[0]) != 2:
+            raise DERError("extensions in a certificate that is not v3")
+        (sequence,) = _exactly(wrapper, 1, "TBSCertificate.extensions")
+        extensions = _extensions(sequence)
+    _universal_rules(top)
+    return Layout(
+        data=data,
+        tbs_fields=tuple(tbs.fields),
+        tbs_start=tbs_element.start,
+        tbs_end=tbs_element.end,
+        spki=spki_element.raw,
+        extensions=extensions,
+    )
+
+
+def _exactly(element: Element, count: int, what: str) -> List[Element]:
+    items = element.children()
+    if len(items) != count:
+        raise DERError(f"{what}: {len(items)} elements, expected {count}")
+    return items
+
+
+def _algorithm(element: Element, what: str) -> None:
+    fields = der.Cursor(element, what)
+    fields.take(der.OID, "algorithm")
+    if len(fields.fields) > 1:
+        fields.take_any("parameters")  # ANY DEFINED BY algorithm
+    fields.done()
+
+
+def _name(element: Element, what: str) -> None:
+    """Name ::= SEQUENCE OF RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue."""
+    for rdn in element.children():
+        rdn.expect(der.SET, f"{what}: RelativeDistinguishedName")
+        pairs = rdn.children()
+        if not pairs:
+            raise DERError(f"{what}: empty RelativeDistinguishedName")
+        _set_of_order(pairs, what)
+        for pair in pairs:
+            fields = der.Cursor(pair, f"{what}: AttributeTypeAndValue")
+            fields.take(der.OID, "type")
+            fields.take_any("value")
+            fields.done()
+
+
+def _set_of_order(items: List[Element], what: str) -> None:
+    encodings = [item.raw for item in items]
+    if encodings != sorted(encodings):
+        raise DERError(f"{what}: SET OF elements out of order (X.690 11.6)")
+
+
+def _extensions(sequence: Element) -> Tuple[Extension, ...]:
+    sequence.expect(der.SEQUENCE, "Extensions")
+    items = sequence.children()
+    if not items:
+        raise DERError("Extensions: empty (RFC 5280: SIZE (1..MAX))")
+    result = []
+    seen = set()
+    for item in items:
+        fields = der.Cursor(item, "Extension")
+        oid = der.oid(fields.take(der.OID, "extnID"), "Extension.extnID")
+        critical_element = fields.maybe(der.BOOLEAN)
+        critical = False
+        if critical_element is not None:
+            critical = der.boolean(critical_element, f"extension {oid}: critical")
+            if not critical:
+                raise DERError(f"extension {oid}: critical FALSE is the DEFAULT and must be omitted")
+        value = der.octet_string(fields.take(der.OCTET_STRING, "extnValue"), f"extension {oid}")
+        fields.done()
+        if oid in seen:
+            raise DERError(f"extension {oid} appears more than once (RFC 5280 4.2)")
+        seen.add(oid)
+        if _value_is_der(oid):
+            _extension_value(oid, value)
+        result.append(Extension(oid, critical, value, item.start, item.end))
+    return tuple(result)
+
+
+def _value_is_der(oid: str) -> bool:
+    if oid.startswith(("2.5.29.", "1.3.6.1.5.5.7.1.")) or oid == SCT_LIST_OID:
+        return True
+    if oid.startswith(_FULCIO_ARC):
+        tail = oid[len(_FULCIO_ARC) :]
+        return tail.isdigit() and int(tail) >= _FULCIO_FIRST_DER
+    return False
+
+
+def _extension_value(oid: str, value: bytes) -> None:
+    what = f"extension {oid}"
+    try:
+        element = der.parse(value, what=what)
+        _universal_rules(element)
+        if oid in (_SUBJECT_ALT_NAME, _ISSUER_ALT_NAME):
+            _general_names(element, what)
+        elif oid == _BASIC_CONSTRAINTS:
+            items = element.expect(der.SEQUENCE, what).children()
+            if items and items[0].tag == der.BOOLEAN and not der.boolean(items[0]):
+                raise DERError("cA FALSE is the DEFAULT and must be omitted")
+        elif oid == _KEY_USAGE:
+            content = element.expect(der.BIT_STRING, what).content
+            if len(content) > 1 and not (content[-1] >> content[0]) & 1:
+                raise DERError("KeyUsage has trailing zero bits (X.690 11.2.2)")
+        elif oid == _AUTHORITY_KEY_ID:
+            for item in element.expect(der.SEQUENCE, what).children():
+                if item.tag not in (0x80, 0xA1, 0x82):
+                    raise DERError(f"unexpected {der.tag_name(item.tag)} in AuthorityKeyIdentifier")
+                if item.tag == 0xA1:
+                    _general_names(item, what)
+    except DERError as exc:
+        raise DERError(f"{what}: {exc}") from None
+
+
+def _general_names(element: Element, what: str) -> None:
+    items = element.children()
+    if not items:
+        raise DERError(f"{what}: empty GeneralNames")
+    for item in items:
+        if item.tag not in _GENERAL_NAME_TAGS:
+            raise DERError(f"{what}: {der.tag_name(item.tag)} is not a GeneralName in its DER form")
+        if item.tag in _IA5_GENERAL_NAMES and any(octet >= 0x80 for octet in item.content):
+            raise DERError(f"{what}: {_GENERAL_NAME_TAGS[item.tag]} is not IA5String (ASCII)")
+        if item.tag == 0xA0:
+            fields = der.Cursor(item, f"{what}: otherName", tag=None)
+            fields.take(der.OID, "type-id")
+            _exactly(fields.take(der.context(0), "value"), 1, f"{what}: otherName.value")
+            fields.done()
+        elif item.tag == 0xA4:
+            (name,) = _exactly(item, 1, f"{what}: directoryName")
+            _name(name.expect(der.SEQUENCE, f"{what}: directoryName"), f"{what}: directoryName")
+
+
+# --- X.690's rules for every element ---------------------------------------------------------
+
+
+def _universal_rules(top: Element) -> None:
+    """Walk every element below ``top``; check the DER form of each universal type."""
+    stack = [top]
+    while stack:
+        element = stack.pop()
+        tag = element.tag
+        if tag >> 6 == 0:  # UNIVERSAL
+            number = tag & 0x1F
+            if number in (0x10, 0x11):
+                if not element.constructed:
+                    raise DERError(f"primitive {der.tag_name(tag | 0x20)} at offset {element.start}")
+            elif element.constructed:
+                raise DERError(f"constructed encoding of {der.tag_name(tag & ~0x20)} at offset {element.start} (X.690 10.2)")
+            else:
+                _primitive(element)
+        if element.constructed:
+            stack.extend(element.children())
+
+
+def _primitive(element: Element) -> None:
+    tag = element.tag
+    content = element.content
+    where = f"{der.tag_name(tag)} at offset {element.start}"
+    if tag == 0x00:
+        raise DERError(f"end-of-contents octets at offset {element.start} (not DER)")
+    if tag == der.BOOLEAN:
+        der.boolean(element, where)
+    elif tag in (der.INTEGER, ENUMERATED):
+        if not content:
+            raise DERError(f"{where}: empty")
+        if len(content) > 1 and (
+            (content[0] == 0x00 and content[1] < 0x80) or (content[0] == 0xFF and content[1] >= 0x80)
+        ):
+            raise DERError(f"{where}: not minimally encoded")
+    elif tag == der.BIT_STRING:
+        if not content or content[0] > 7 or (len(content) == 1 and content[0]):
+            raise DERError(f"{where}: malformed unused-bits octet")
+        if content[0] and content[-1] & ((1 << content[0]) - 1):
+            raise DERError(f"{where}: unused bits are not zero (X.690 11.2.1)")
+    elif tag == der.NULL:
+        der.null(element, where)
+    elif tag == der.OID:
+        if not content or content[-1] & 0x80 or _OID_PADDING.search(content):
+            raise DERError(f"{where}: malformed or not minimally encoded")
+    elif tag == der.UTF8_STRING:
+        der.utf8_string(element, where)
+    elif tag == IA5_STRING:
+        if any(octet >= 0x80 for octet in content):
+            raise DERError(f"{where}: not ASCII")
+    elif tag == BMP_STRING:
+        if len(content) % 2:
+            raise DERError(f"{where}: odd length")
+    elif tag == der.UTC_TIME:
+        _time(_UTC_TIME, content, where, century=True)
+    elif tag == der.GENERALIZED_TIME:
+        _time(_GENERALIZED_TIME, content, where, century=False)
+
+
+def _time(pattern: "re.Pattern[bytes]", content: bytes, where: str, *, century: bool) -> None:
+    match = pattern.fullmatch(content)
+    if not match:
+        form = "YYMMDDHHMMSSZ" if century else "YYYYMMDDHHMMSSZ"
+        raise DERError(f"{where}: {content[:32]!r} is not {form} (RFC 5280 4.1.2.5)")
+    year, month, day, hour, minute, second = (int(g) for g in match.groups())
+    if century:
+        year += 1900 if year >= 50 else 2000
+    try:
+        datetime.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        raise DERError(f"{where}: {content.decode('ascii')} is not a valid date and time") from None
