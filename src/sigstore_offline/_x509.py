@@ -42,6 +42,8 @@ IA5_STRING = 0x16
 BMP_STRING = 0x1E
 
 SCT_LIST_OID = "1.3.6.1.4.1.11129.2.4.2"
+_ECDSA_SIGNATURES = ("1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4")
+_RSA_KEY = "1.2.840.113549.1.1.1"
 _SUBJECT_ALT_NAME = "2.5.29.17"
 _ISSUER_ALT_NAME = "2.5.29.18"
 _BASIC_CONSTRAINTS = "2.5.29.19"
@@ -123,7 +125,7 @@ def _check(data: bytes) -> Layout:
     certificate = der.Cursor(top, "Certificate")
     tbs_element = certificate.take(der.SEQUENCE, "tbsCertificate")
     outer_algorithm = certificate.take(der.SEQUENCE, "signatureAlgorithm")
-    certificate.take(der.BIT_STRING, "signatureValue")
+    signature_value = certificate.take(der.BIT_STRING, "signatureValue")
     certificate.done()
 
     tbs = der.Cursor(tbs_element, "TBSCertificate")
@@ -139,7 +141,7 @@ def _check(data: bytes) -> Layout:
     inner_algorithm = tbs.take(der.SEQUENCE, "signature")
     if inner_algorithm.raw != outer_algorithm.raw:
         raise DERError("signatureAlgorithm differs from TBSCertificate.signature (RFC 5280 4.1.1.2)")
-    _algorithm(inner_algorithm, "TBSCertificate.signature")
+    signature_oid = _algorithm(inner_algorithm, "TBSCertificate.signature")
     _name(tbs.take(der.SEQUENCE, "issuer"), "issuer")
     validity = der.Cursor(tbs.take(der.SEQUENCE, "validity"), "Validity")
     for field in ("notBefore", "notAfter"):
@@ -150,8 +152,8 @@ def _check(data: bytes) -> Layout:
     _name(tbs.take(der.SEQUENCE, "subject"), "subject")
     spki_element = tbs.take(der.SEQUENCE, "subjectPublicKeyInfo")
     spki = der.Cursor(spki_element, "SubjectPublicKeyInfo")
-    _algorithm(spki.take(der.SEQUENCE, "algorithm"), "SubjectPublicKeyInfo.algorithm")
-    spki.take(der.BIT_STRING, "subjectPublicKey")
+    key_oid = _algorithm(spki.take(der.SEQUENCE, "algorithm"), "SubjectPublicKeyInfo.algorithm")
+    key = spki.take(der.BIT_STRING, "subjectPublicKey")
     spki.done()
     tbs.maybe(der.context(1, constructed=False))  # issuerUniqueID
     tbs.maybe(der.context(2, constructed=False))  # subjectUniqueID
@@ -165,6 +167,11 @@ def _check(data: bytes) -> Layout:
         (sequence,) = _exactly(wrapper, 1, "TBSCertificate.extensions")
         extensions = _extensions(sequence)
     _universal_rules(top)
+    # Two BIT STRINGs hold DER themselves: an ECDSA signature (RFC 5758 3.2) and an RSA key (RFC 3279 2.3.1).
+    if signature_oid in _ECDSA_SIGNATURES:
+        _integers(signature_value, 2, "ECDSA signature")
+    if key_oid == _RSA_KEY:
+        _integers(key, 2, "RSA public key")
     return Layout(
         data=data,
         tbs_fields=tuple(tbs.fields),
@@ -182,12 +189,27 @@ def _exactly(element: Element, count: int, what: str) -> List[Element]:
     return items
 
 
-def _algorithm(element: Element, what: str) -> None:
+def _algorithm(element: Element, what: str) -> str:
     fields = der.Cursor(element, what)
-    fields.take(der.OID, "algorithm")
+    oid = der.oid(fields.take(der.OID, "algorithm"), f"{what}.algorithm")
     if len(fields.fields) > 1:
         fields.take_any("parameters")  # ANY DEFINED BY algorithm
     fields.done()
+    return oid
+
+
+def _integers(bit_string: Element, count: int, what: str) -> None:
+    """A BIT STRING without unused bits whose content is a DER SEQUENCE of ``count`` INTEGERs."""
+    content = bit_string.content
+    try:
+        if content[:1] != b"\x00":
+            raise DERError("unused bits in the BIT STRING")
+        sequence = der.parse(content[1:], what="SEQUENCE")
+        _universal_rules(sequence)
+        for item in _exactly(sequence.expect(der.SEQUENCE, "SEQUENCE"), count, "SEQUENCE"):
+            item.expect(der.INTEGER, "field")
+    except DERError as exc:
+        raise DERError(f"{what}: {exc}") from None
 
 
 def _name(element: Element, what: str) -> None:
@@ -253,7 +275,7 @@ def _extension_value(oid: str, value: bytes) -> None:
         element = der.parse(value, what=what)
         _universal_rules(element)
         if oid in (_SUBJECT_ALT_NAME, _ISSUER_ALT_NAME):
-            _general_names(element, what)
+            _general_names(element, "GeneralNames")
         elif oid == _BASIC_CONSTRAINTS:
             items = element.expect(der.SEQUENCE, what).children()
             if items and items[0].tag == der.BOOLEAN and not der.boolean(items[0]):
@@ -267,7 +289,7 @@ def _extension_value(oid: str, value: bytes) -> None:
                 if item.tag not in (0x80, 0xA1, 0x82):
                     raise DERError(f"unexpected {der.tag_name(item.tag)} in AuthorityKeyIdentifier")
                 if item.tag == 0xA1:
-                    _general_names(item, what)
+                    _general_names(item, "authorityCertIssuer")
     except DERError as exc:
         raise DERError(f"{what}: {exc}") from None
 
@@ -304,9 +326,9 @@ def _universal_rules(top: Element) -> None:
             number = tag & 0x1F
             if number in (0x10, 0x11):
                 if not element.constructed:
-                    raise DERError(f"primitive {der.tag_name(tag | 0x20)} at offset {element.start}")
+                    raise DERError(f"primitive encoding of {der.tag_name(tag | 0x20)} at offset {element.start}")
             elif element.constructed:
-                raise DERError(f"constructed encoding of {der.tag_name(tag & ~0x20)} at offset {element.start} (X.690 10.2)")
+                raise DERError(f"constructed encoding of universal type {number} at offset {element.start} (X.690 10.2)")
             else:
                 _primitive(element)
         if element.constructed:
