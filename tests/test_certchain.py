@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, List, Optional
 
+import cryptography
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -106,6 +107,7 @@ def test_leaf_that_is_a_ca_is_rejected() -> None:
     _fails(pki.leaf, pki.chain, "is a CA certificate")
 
 
+@pytest.mark.skipif(cryptography.__version__.split(".")[0] in ("35", "36"), reason="cryptography 35/36's builder encodes an all-zero KeyUsage as an empty extnValue: this leaf cannot be made there")
 def test_leaf_without_digital_signature_is_rejected() -> None:
     pki = PKI(digital_signature=False)
     _fails(pki.leaf, pki.chain, "digitalSignature")

@@ -14,6 +14,7 @@ import json
 import pathlib
 from typing import Any, Dict, List, Optional, Tuple
 
+import cryptography
 import pytest
 
 from conftest import run_json
@@ -165,6 +166,8 @@ def test_generated_valid_bundle_verifies_with_sigstore_python(world: TestSigstor
 def test_generated_negative_fails_at_its_step(world: TestSigstore, root_file: pathlib.Path, tmp_path: pathlib.Path,
                                               name: str) -> None:
     options, step, _ = NEGATIVE[name]
+    if name == "leaf-without-digital-signature" and cryptography.__version__.split(".")[0] in ("35", "36"):
+        pytest.skip("cryptography 35/36's builder encodes an all-zero KeyUsage as an empty extnValue: this leaf cannot be made there")
     code, records, err = _run(_make(world, options), root_file, tmp_path)
     assert code == 1, err
     assert records[0]["step"] == step, err

@@ -115,6 +115,25 @@ def test_sct_fields_match_cryptography_on_every_corpus_certificate() -> None:
     assert seen_extensions >= 1  # the conformance case bundle-with-sct-with-extensions
 
 
+@needs_new_api
+def test_generated_leaves_match_cryptography() -> None:
+    """The generated test instance's leaves (tests/testinstance): every SCT shape it issues."""
+    from testinstance.ca import LeafSpec
+    from testinstance.instance import TestInstance
+
+    instance = TestInstance(seed="sct cross-check")
+    for spec in (LeafSpec(), LeafSpec(sct="unknown-log"), LeafSpec(sct="bad-signature")):
+        data = instance.issue_leaf(spec).cert.public_bytes(Encoding.DER)
+        cert = _x509.load(data)
+        layout = _x509.check(data)
+        assert sct.precertificate_tbs(layout) == cert.tbs_precertificate_bytes
+        (extension,) = [e for e in layout.extensions if e.oid == _x509.SCT_LIST_OID]
+        theirs = cert.extensions.get_extension_for_class(x509.PrecertificateSignedCertificateTimestamps).value
+        assert [(s.log_id, s.signature) for s in sct.parse_sct_list(extension.value)] == [
+            (s.log_id, s.signature) for s in theirs
+        ]
+
+
 def test_issuer_key_hash_is_over_the_encoded_key_on_every_corpus_ca() -> None:
     """issuer_key_hash hashes the SPKI as the certificate encodes it; for every real CA here that
     is also cryptography's re-encoding of the key (what sigstore-python hashes)."""
