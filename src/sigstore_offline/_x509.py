@@ -338,51 +338,60 @@ def _universal_rules(top: Element) -> None:
 def _primitive(element: Element) -> None:
     tag = element.tag
     content = element.content
-    where = f"{der.tag_name(tag)} at offset {element.start}"
+    problem = ""
     if tag == 0x00:
         raise DERError(f"end-of-contents octets at offset {element.start} (not DER)")
     if tag == der.BOOLEAN:
-        der.boolean(element, where)
-    elif tag in (der.INTEGER, ENUMERATED):
+        if content not in (b"\x00", b"\xff"):
+            problem = "BOOLEAN must be one octet 0x00 or 0xFF"
+    elif tag == der.INTEGER or tag == ENUMERATED:
         if not content:
-            raise DERError(f"{where}: empty")
-        if len(content) > 1 and (
+            problem = "empty"
+        elif len(content) > 1 and (
             (content[0] == 0x00 and content[1] < 0x80) or (content[0] == 0xFF and content[1] >= 0x80)
         ):
-            raise DERError(f"{where}: not minimally encoded")
+            problem = "not minimally encoded"
     elif tag == der.BIT_STRING:
         if not content or content[0] > 7 or (len(content) == 1 and content[0]):
-            raise DERError(f"{where}: malformed unused-bits octet")
-        if content[0] and content[-1] & ((1 << content[0]) - 1):
-            raise DERError(f"{where}: unused bits are not zero (X.690 11.2.1)")
+            problem = "malformed unused-bits octet"
+        elif content[0] and content[-1] & ((1 << content[0]) - 1):
+            problem = "unused bits are not zero (X.690 11.2.1)"
     elif tag == der.NULL:
-        der.null(element, where)
+        if content:
+            problem = "NULL with content"
     elif tag == der.OID:
         if not content or content[-1] & 0x80 or _OID_PADDING.search(content):
-            raise DERError(f"{where}: malformed or not minimally encoded")
+            problem = "malformed or not minimally encoded"
     elif tag == der.UTF8_STRING:
-        der.utf8_string(element, where)
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            problem = "not valid UTF-8"
     elif tag == IA5_STRING:
-        if any(octet >= 0x80 for octet in content):
-            raise DERError(f"{where}: not ASCII")
+        if not content.isascii():
+            problem = "not ASCII"
     elif tag == BMP_STRING:
         if len(content) % 2:
-            raise DERError(f"{where}: odd length")
+            problem = "odd length"
     elif tag == der.UTC_TIME:
-        _time(_UTC_TIME, content, where, century=True)
+        problem = _time(_UTC_TIME, content, century=True)
     elif tag == der.GENERALIZED_TIME:
-        _time(_GENERALIZED_TIME, content, where, century=False)
+        problem = _time(_GENERALIZED_TIME, content, century=False)
+    if problem:
+        raise DERError(f"{der.tag_name(tag)} at offset {element.start}: {problem}")
 
 
-def _time(pattern: "re.Pattern[bytes]", content: bytes, where: str, *, century: bool) -> None:
+def _time(pattern: "re.Pattern[bytes]", content: bytes, *, century: bool) -> str:
+    """What is wrong with a UTCTime or GeneralizedTime's content ("" if nothing)."""
     match = pattern.fullmatch(content)
     if not match:
         form = "YYMMDDHHMMSSZ" if century else "YYYYMMDDHHMMSSZ"
-        raise DERError(f"{where}: {content[:32]!r} is not {form} (RFC 5280 4.1.2.5)")
+        return f"{content[:32]!r} is not {form} (RFC 5280 4.1.2.5)"
     year, month, day, hour, minute, second = (int(g) for g in match.groups())
     if century:
         year += 1900 if year >= 50 else 2000
     try:
         datetime.datetime(year, month, day, hour, minute, second)
     except ValueError:
-        raise DERError(f"{where}: {content.decode('ascii')} is not a valid date and time") from None
+        return f"{content.decode('ascii')} is not a valid date and time"
+    return ""
