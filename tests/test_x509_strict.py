@@ -492,6 +492,49 @@ def test_cosign_certificate_file_is_checked(leaf: Node) -> None:
         decode_certificates(bad_pem, "cert")
 
 
+def _pem(data: bytes) -> bytes:
+    return b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(data) + b"-----END CERTIFICATE-----\n"
+
+
+def test_pem_certificate_of_every_real_rekor_entry_body_is_its_bundle_leaf() -> None:
+    """Rekor v1 hashedrekord bodies name the signing certificate as PEM: byte-equal to the leaf."""
+    need_shared(CPYTHON)
+    checked = 0
+    for item in json.loads((CPYTHON / "manifest.json").read_text()):
+        bundle = json.loads((CPYTHON / item["bundle"]).read_text())
+        material = bundle["verificationMaterial"]
+        raw = material["certificate"]["rawBytes"] if "certificate" in material else material["x509CertificateChain"]["certificates"][0]["rawBytes"]
+        for entry in material.get("tlogEntries", []):
+            body = json.loads(base64.b64decode(entry["canonicalizedBody"]))
+            content = body.get("spec", {}).get("signature", {}).get("publicKey", {}).get("content")
+            if content:
+                assert _x509.pem_certificate(base64.b64decode(content)) == base64.b64decode(raw)
+                checked += 1
+    assert checked >= 300
+
+
+@pytest.mark.parametrize("name", ["long-length-outer", "long-length-signature", "trailing-byte", "indefinite-outer"])
+def test_pem_certificate_refuses_a_reencoded_certificate(leaf: Node, name: str) -> None:
+    """On cryptography 3.4.8 these load and compare == to the original; here they are refused."""
+    with pytest.raises(der.DERError, match="not canonical DER"):
+        _x509.pem_certificate(_pem(VARIANTS[name](leaf)), "entry body")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        b"junk-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        b"-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n",
+        b"-----BEGIN CERTIFICATE-----\nMI*B\n-----END CERTIFICATE-----\n",
+        b"-----BEGIN CERTIFICATE-----\nMIIB=\n-----END CERTIFICATE-----\n",
+    ],
+)
+def test_pem_certificate_refuses_other_text(text: bytes) -> None:
+    with pytest.raises(der.DERError):
+        _x509.pem_certificate(text)
+
+
 def test_cryptography_must_read_exactly_the_input(leaf: Node, monkeypatch: pytest.MonkeyPatch) -> None:
     """load()'s second half: a library that re-encodes (as 3.4.8 does on BER) is caught even when
     the strict reader passed the bytes. Simulated: the library hands back another certificate."""

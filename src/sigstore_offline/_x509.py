@@ -26,6 +26,8 @@ offsets that the SCT step needs to rebuild the precertificate (``verify/sct.py``
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import re
 from typing import TYPE_CHECKING, List, NamedTuple, Tuple
@@ -53,6 +55,7 @@ _FULCIO_ARC = "1.3.6.1.4.1.57264.1."
 # Fulcio's 1.3.6.1.4.1.57264.1.1 to .6 hold raw strings, not DER; .8 and later hold DER.
 _FULCIO_FIRST_DER = 8
 
+_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END CERTIFICATE-----")
 _OID_PADDING = re.compile(rb"(?:^|[\x00-\x7f])\x80")
 _UTC_TIME = re.compile(rb"([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
 _GENERALIZED_TIME = re.compile(rb"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
@@ -114,6 +117,23 @@ def load(data: bytes, what: str = "") -> x509.Certificate:
     if cert.tbs_certificate_bytes != layout.tbs or cert.public_bytes(Encoding.DER) != data:
         raise DERError(f"{what + ': ' if what else ''}cryptography re-encodes it (not canonical DER)")
     return cert
+
+
+def pem_certificate(pem: bytes, what: str = "") -> bytes:
+    """The DER inside one PEM ``CERTIFICATE`` block (RFC 7468 section 3, strict: base64 lines,
+    nothing before or after but whitespace), which must pass :func:`check`. For comparing a
+    certificate named in a transparency-log entry with the bundle's by bytes, not by
+    ``cryptography``'s ``==`` (3.4.8 finds a BER re-encoding equal to the original)."""
+    match = _PEM.fullmatch(pem.strip())
+    prefix = f"{what}: " if what else ""
+    if not match:
+        raise DERError(f"{prefix}not one PEM CERTIFICATE block")
+    try:
+        data = base64.b64decode(b"".join(match.group(1).split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise DERError(f"{prefix}PEM CERTIFICATE block is not valid base64") from None
+    check(data, what)
+    return data
 
 
 # --- the certificate's shape ----------------------------------------------------------------
