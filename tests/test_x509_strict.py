@@ -283,7 +283,16 @@ def _unused_bits_eight(cert: Node) -> None:
     spki[1][1] = (tag, b"\x08" + content[1:])  # type: ignore[index]
 
 
+def _serial(value: bytes) -> Callable[[Node], None]:
+    def change(cert: Node) -> None:
+        at(cert, 0)[1][1] = (der.INTEGER, value)  # type: ignore[index]
+
+    return change
+
+
 VARIANTS: Dict[str, Callable[[Node], bytes]] = {
+    "serial-negative": _edit(_serial(b"\xff\x01")),
+    "serial-zero": _edit(_serial(b"\x00")),
     "oid-not-minimal": _edit(_oid_not_minimal),
     "primitive-sequence": _edit(_primitive_sequence),
     "utf8-invalid": _edit(_utf8_invalid),
@@ -324,6 +333,8 @@ VARIANTS: Dict[str, Callable[[Node], bytes]] = {
 }
 # What each variant's refusal must say: the rule that catches it, so that removing a rule fails its test.
 REASONS = {
+    "serial-negative": "serialNumber is not a positive integer",
+    "serial-zero": "serialNumber is not a positive integer",
     "oid-not-minimal": "OBJECT IDENTIFIER at offset 2: malformed or not minimally encoded",
     "primitive-sequence": "primitive encoding of SEQUENCE",
     "utf8-invalid": "not valid UTF-8",

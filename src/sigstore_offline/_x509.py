@@ -12,7 +12,8 @@ bytes and re-encodes them, while 35 and later refuse them. Here, on every versio
    STRING padding, UTCTime ``YYMMDDHHMMSSZ`` and GeneralizedTime ``YYYYMMDDHHMMSSZ`` (RFC 5280
    4.1.2.5), SET OF in order (11.6), DEFAULT values absent (11.5: version v1, ``critical`` FALSE,
    ``cA`` FALSE), KeyUsage without trailing zero bits (11.2.2); and the certificate's shape: the
-   TBSCertificate fields in order, one instance of each extension (4.2), the outer and inner
+   TBSCertificate fields in order, a positive serial number (4.1.2.2, which cryptography enforces
+   only from 36 on), one instance of each extension (4.2), the outer and inner
    signature algorithms identical (4.1.1.2), and inside the extensions whose values are DER
    (X.509's own, PKIX's, the SCT list, Fulcio's 1.3.6.1.4.1.57264.1.8 and later) the same rules,
    plus GeneralName choices in their proper form and IA5String text in ASCII.
@@ -157,7 +158,10 @@ def _check(data: bytes) -> Layout:
             raise DERError("TBSCertificate.version: v1 is the DEFAULT and must be omitted")
         if number not in (1, 2):
             raise DERError(f"TBSCertificate.version: unknown version {number}")
-    der.integer(tbs.take(der.INTEGER, "serialNumber"), "TBSCertificate.serialNumber")
+    serial = tbs.take(der.INTEGER, "serialNumber")
+    if der.integer(serial, "TBSCertificate.serialNumber") <= 0:
+        # RFC 5280 4.1.2.2; cryptography 36 to 41 refuse a negative one, 42 and later zero too.
+        raise DERError("TBSCertificate.serialNumber is not a positive integer (RFC 5280 4.1.2.2)")
     inner_algorithm = tbs.take(der.SEQUENCE, "signature")
     if inner_algorithm.raw != outer_algorithm.raw:
         raise DERError("signatureAlgorithm differs from TBSCertificate.signature (RFC 5280 4.1.1.2)")
