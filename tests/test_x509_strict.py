@@ -623,3 +623,103 @@ def test_fuzz_random_bytes(blob: bytes) -> None:
         _x509.check(blob)
     except der.DERError:
         pass
+
+
+# --- public keys (for the call sites that load keys; see the module docstring of _x509) --------
+
+
+def _every_real_public_key() -> List[bytes]:
+    keys = []
+    for path in [SHIPPED / "sigstore" / "trusted_root.json", SHIPPED / "sigstage" / "trusted_root.json"]:
+        if not path.exists():
+            continue
+        root = json.loads(path.read_text())
+        keys += [base64.b64decode(log["publicKey"]["rawBytes"]) for log in root["tlogs"] + root["ctlogs"]]
+    return keys
+
+
+def test_every_shipped_log_key_is_canonical() -> None:
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    keys = _every_real_public_key()
+    assert len(keys) >= 4
+    for key in keys:
+        assert _x509.public_key(key) == key
+        load_der_public_key(_x509.public_key(key))
+        pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(key) + b"-----END PUBLIC KEY-----\n"
+        assert _x509.pem_public_key(pem) == key
+
+
+def test_every_public_key_in_every_corpus_is_canonical() -> None:
+    """Log keys of every trusted root in ../shared, and every .pub file (PEM) there."""
+    need_shared(CPYTHON)
+    from conftest import SHARED
+
+    count = 0
+    for path in sorted(SHARED.rglob("*.json")):
+        try:
+            document = json.loads(path.read_text())
+        except ValueError:
+            continue
+        if isinstance(document, dict) and "tlogs" in document:
+            for log in document.get("tlogs", []) + document.get("ctlogs", []):
+                _x509.public_key(base64.b64decode(log["publicKey"]["rawBytes"]), str(path))
+                count += 1
+    for path in sorted(SHARED.rglob("*.pub")):
+        _x509.pem_public_key(path.read_bytes(), str(path))
+        count += 1
+    assert count >= 300
+
+
+@pytest.mark.parametrize("form", ["long", "indefinite", "trailing", "long-inner"])
+def test_reencoded_public_key_is_refused(form: str) -> None:
+    """cryptography 3.4.8 and 36 load all of these; the strict reader refuses them everywhere."""
+    key = _every_real_public_key()[0]
+    node = tree(der.parse(key))
+    if form == "trailing":
+        changed = key + b"\x00"
+    elif form == "long-inner":
+        changed = encode(node, {id(at(node, 0)): "long"})
+    else:
+        changed = encode(node, {id(node): form})
+    with pytest.raises(der.DERError, match="not canonical DER"):
+        _x509.public_key(changed)
+    pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(changed) + b"-----END PUBLIC KEY-----\n"
+    with pytest.raises(der.DERError, match="not canonical DER"):
+        _x509.pem_public_key(pem)
+
+
+def test_pem_labels_must_match() -> None:
+    key = _every_real_public_key()[0]
+    body = base64.encodebytes(key)
+    with pytest.raises(der.DERError, match="not one PEM PUBLIC KEY block"):
+        _x509.pem_public_key(b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END CERTIFICATE-----\n")
+    with pytest.raises(der.DERError, match="not one PEM PUBLIC KEY block"):
+        _x509.pem_public_key(b"-----BEGIN PUBLIC KEY-----\n" + body + b"-----END CERTIFICATE-----\n")
+    with pytest.raises(der.DERError, match="not one PEM CERTIFICATE block"):
+        _x509.pem_certificate(b"-----BEGIN PUBLIC KEY-----\n" + body + b"-----END PUBLIC KEY-----\n")
+
+
+def test_pkcs1_rsa_key_is_checked_too() -> None:
+    pkcs1 = next(k for k in _every_real_public_key() if k[4] == der.INTEGER)  # sigstage's ctfe/test
+    assert _x509.public_key(pkcs1) == pkcs1
+    node = tree(der.parse(pkcs1))
+    for changed in (pkcs1 + b"\x00", encode(node, {id(at(node, 1)): "long"})):
+        with pytest.raises(der.DERError, match="not canonical DER"):
+            _x509.public_key(changed)
+    node[1].append((der.INTEGER, b"\x01"))  # type: ignore[union-attr]
+    with pytest.raises(der.DERError, match="RSAPublicKey: 3 elements"):
+        _x509.public_key(encode(node))
+
+
+def test_rsa_public_key_contents_are_checked() -> None:
+    data = _rsa_certificate()
+    spki = _x509.check(data).spki
+    assert _x509.public_key(spki) == spki
+    node = tree(der.parse(spki))
+    tag, content = node[1][1]  # type: ignore[index]
+    inner = tree(der.parse(content[1:]))
+    inner[1][1] = (der.INTEGER, b"\x00" + inner[1][1][1])  # type: ignore[index]  # exponent 65537, padded
+    node[1][1] = (tag, b"\x00" + encode(inner))  # type: ignore[index]
+    with pytest.raises(der.DERError, match="RSA public key: INTEGER at offset .*: not minimally encoded"):
+        _x509.public_key(encode(node))

@@ -56,7 +56,7 @@ _FULCIO_ARC = "1.3.6.1.4.1.57264.1."
 # Fulcio's 1.3.6.1.4.1.57264.1.1 to .6 hold raw strings, not DER; .8 and later hold DER.
 _FULCIO_FIRST_DER = 8
 
-_PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END CERTIFICATE-----")
+_PEM = re.compile(rb"-----BEGIN ([A-Z ]+)-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END ([A-Z ]+)-----")
 _OID_PADDING = re.compile(rb"(?:^|[\x00-\x7f])\x80")
 _UTC_TIME = re.compile(rb"([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
 _GENERALIZED_TIME = re.compile(rb"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})([0-9]{2})Z")
@@ -125,16 +125,55 @@ def pem_certificate(pem: bytes, what: str = "") -> bytes:
     nothing before or after but whitespace), which must pass :func:`check`. For comparing a
     certificate named in a transparency-log entry with the bundle's by bytes, not by
     ``cryptography``'s ``==`` (3.4.8 finds a BER re-encoding equal to the original)."""
-    match = _PEM.fullmatch(pem.strip())
-    prefix = f"{what}: " if what else ""
-    if not match:
-        raise DERError(f"{prefix}not one PEM CERTIFICATE block")
-    try:
-        data = base64.b64decode(b"".join(match.group(1).split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise DERError(f"{prefix}PEM CERTIFICATE block is not valid base64") from None
+    data = _pem_block(pem, b"CERTIFICATE", what)
     check(data, what)
     return data
+
+
+def public_key(data: bytes, what: str = "") -> bytes:
+    """``data`` if it is one canonical DER SubjectPublicKeyInfo (RFC 5280 4.1.2.7) or PKCS #1
+    RSAPublicKey (RFC 8017 A.1.1; trusted roots carry those too), else :class:`DERError`.
+    cryptography before 35 loads BER keys (non-minimal and indefinite lengths, trailing bytes);
+    wrap the bytes given to ``load_der_public_key`` in this to refuse them on every version."""
+    try:
+        element = der.parse(data, what="SubjectPublicKeyInfo")
+        items = element.expect(der.SEQUENCE, "public key").children()
+        if items and items[0].tag == der.INTEGER:  # RSAPublicKey ::= SEQUENCE { modulus, publicExponent }
+            _universal_rules(element)
+            for item in _exactly(element, 2, "RSAPublicKey"):
+                item.expect(der.INTEGER, "RSAPublicKey")
+            return bytes(data)
+        fields = der.Cursor(element, "SubjectPublicKeyInfo")
+        oid = _algorithm(fields.take(der.SEQUENCE, "algorithm"), "SubjectPublicKeyInfo.algorithm")
+        key = fields.take(der.BIT_STRING, "subjectPublicKey")
+        fields.done()
+        _universal_rules(element)
+        if oid == _RSA_KEY:
+            _integers(key, 2, "RSA public key")
+    except DERError as exc:
+        raise DERError(f"{what + ': ' if what else ''}not canonical DER ({exc})") from None
+    return bytes(data)
+
+
+def pem_public_key(pem: bytes, what: str = "") -> bytes:
+    """The DER inside one PEM ``PUBLIC KEY`` (or PKCS #1 ``RSA PUBLIC KEY``) block, checked by
+    :func:`public_key`."""
+    label = b"RSA PUBLIC KEY" if pem.lstrip().startswith(b"-----BEGIN RSA") else b"PUBLIC KEY"
+    data = public_key(_pem_block(pem, label, what), what)
+    if label == b"RSA PUBLIC KEY" and data[2:3] == b"\x30":
+        raise DERError(f"{what + ': ' if what else ''}RSA PUBLIC KEY block holds a SubjectPublicKeyInfo")
+    return data
+
+
+def _pem_block(pem: bytes, label: bytes, what: str) -> bytes:
+    match = _PEM.fullmatch(pem.strip())
+    prefix = f"{what}: " if what else ""
+    if not match or match.group(1) != label or match.group(3) != label:
+        raise DERError(f"{prefix}not one PEM {label.decode()} block")
+    try:
+        return base64.b64decode(b"".join(match.group(2).split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise DERError(f"{prefix}PEM {label.decode()} block is not valid base64") from None
 
 
 # --- the certificate's shape ----------------------------------------------------------------
