@@ -689,6 +689,18 @@ def test_reencoded_public_key_is_refused(form: str) -> None:
         _x509.pem_public_key(pem)
 
 
+@pytest.mark.parametrize("form", ["long", "trailing"])
+def test_reencoded_log_key_in_a_trusted_root_is_refused(form: str) -> None:
+    document = (SHIPPED / "sigstore" / "trusted_root.json").read_bytes()
+    key = _every_real_public_key()[0]
+    node = tree(der.parse(key))
+    changed = key + b"\x00" if form == "trailing" else encode(node, {id(at(node, 0)): "long"})
+    tampered = document.replace(base64.b64encode(key), base64.b64encode(changed))
+    assert tampered != document
+    with pytest.raises(TrustRootError, match="not a DER SubjectPublicKeyInfo"):
+        parse_trusted_root(tampered)
+
+
 def test_pem_labels_must_match() -> None:
     key = _every_real_public_key()[0]
     body = base64.encodebytes(key)

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from .. import _encoding as enc
+from .. import _x509
 from ..errors import TrustRootError
 from ..model import load_certificate
 from ..limits import MAX_CHAIN_CERTIFICATES, MAX_TRUSTED_ROOT_BYTES
@@ -134,7 +135,7 @@ def _log(value: Any, what: str) -> LogKey:
     spki = enc.b64decode(enc.req(key, "rawBytes", f"{what}.publicKey"), f"{what}.publicKey.rawBytes")
     details = enc.string(enc.req(key, "keyDetails", f"{what}.publicKey"), f"{what}.publicKey.keyDetails")
     try:
-        public_key = load_der_public_key(spki)
+        public_key = load_der_public_key(_x509.public_key(spki))  # canonical DER on every cryptography
     except (ValueError, UnsupportedAlgorithm):
         raise ValueError(f"{what}.publicKey.rawBytes: not a DER SubjectPublicKeyInfo") from None
     expected = _KEY_DETAILS.get(details)
