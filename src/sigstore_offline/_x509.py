@@ -1,7 +1,7 @@
 """Strict reading of X.509 certificates (RFC 5280 section 4.1) with the project's DER reader.
 
 Every certificate the verifier loads (bundle leaf and chain, trusted-root CAs and TSAs, cosign's
-files) comes through :func:`load`, so what a certificate *is* never depends on which
+files) comes through :func:`load` (from ``model.load_certificate``), so what a certificate *is* never depends on which
 ``cryptography`` runs underneath: 3.4.8 reads certificates through OpenSSL, which accepts BER
 (indefinite and non-minimal lengths, constructed strings, explicit DEFAULT values) and trailing
 bytes and re-encodes them, while 35 and later refuse them. Here, on every version:
@@ -23,6 +23,9 @@ bytes and re-encodes them, while 35 and later refuse them. Here, on every versio
 
 Errors are :class:`_der.DERError` (a ``ValueError``) naming ``what``. :class:`Layout` gives the
 offsets that the SCT step needs to rebuild the precertificate (``verify/sct.py``).
+:func:`pem_certificate`, :func:`public_key` and :func:`pem_public_key` do the same for a
+certificate named in a log entry and for public keys, which ``cryptography`` before 35 also
+reads leniently.
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 ENUMERATED = 0x0A
-PRINTABLE_STRING = 0x13
 IA5_STRING = 0x16
 BMP_STRING = 0x1E
 
@@ -159,10 +161,7 @@ def pem_public_key(pem: bytes, what: str = "") -> bytes:
     """The DER inside one PEM ``PUBLIC KEY`` (or PKCS #1 ``RSA PUBLIC KEY``) block, checked by
     :func:`public_key`."""
     label = b"RSA PUBLIC KEY" if pem.lstrip().startswith(b"-----BEGIN RSA") else b"PUBLIC KEY"
-    data = public_key(_pem_block(pem, label, what), what)
-    if label == b"RSA PUBLIC KEY" and data[2:3] == b"\x30":
-        raise DERError(f"{what + ': ' if what else ''}RSA PUBLIC KEY block holds a SubjectPublicKeyInfo")
-    return data
+    return public_key(_pem_block(pem, label, what), what)
 
 
 def _pem_block(pem: bytes, label: bytes, what: str) -> bytes:
