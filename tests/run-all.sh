@@ -12,6 +12,8 @@
 #        .venv-newest     the newest Python pyenv has + the newest cryptography on PyPI
 #      Each runs the core suite (no oracles, no distribution package builds, which lanes 1 and 2
 #      cover) against the installed package, real vectors included. They share one wheel.
+# Every lane runs the official conformance harness (../shared/conformance-harness, read in place) from
+# .venv-conformance, its own venv with its pinned requirements.txt (tests/test_conformance_harness.py).
 # A lane whose interpreter or packages are missing is skipped with a message, unless
 # SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 (as in CI), where skipping is a failure.
 # SIGSTORE_OFFLINE_LANES="3 4" runs only the lanes named (for development; lane 1 still sets up
@@ -35,6 +37,11 @@ echo "== lane 1: $($PY --version) with the test extra"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+harness=../shared/conformance-harness
+if [ -f "$harness/requirements.txt" ]; then  # absent: the harness test skips (fails in CI)
+  [ -x .venv-conformance/bin/python ] || "$PY" -m venv .venv-conformance
+  .venv-conformance/bin/python -m pip install -q -r "$harness/requirements.txt"
+fi
 if wanted 1; then .venv/bin/python -m pytest -q -p no:cacheprovider "$@"; fi
 lap "lane 1" "$start"
 

@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, need_tool
 
 MAN = REPO / "man"
 
 
-def _lint_available() -> bool:
-    if shutil.which("mandoc"):
-        return True
-    if os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1":
-        pytest.fail("mandoc is required in CI (apt-get install mandoc)")
-    return False
-
-
 @pytest.mark.parametrize("page", sorted(p.name for p in MAN.glob("*.[1-8]")))
 def test_mandoc_lint_is_clean(page: str) -> None:
-    if not _lint_available():
-        pytest.skip("mandoc is not installed")
-    result = subprocess.run(["mandoc", "-Tlint", str(MAN / page)], capture_output=True, text=True)
+    mandoc = need_tool("mandoc", "apt-get install mandoc")
+    result = subprocess.run([mandoc, "-Tlint", str(MAN / page)], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout == "" and result.stderr == "", result.stdout + result.stderr
 
 
