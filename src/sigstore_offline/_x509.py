@@ -17,6 +17,8 @@ bytes and re-encodes them, while 35 and later refuse them. Here, on every versio
    signature algorithms identical (4.1.1.2), and inside the extensions whose values are DER
    (X.509's own, PKIX's, the SCT list, Fulcio's 1.3.6.1.4.1.57264.1.8 and later) the same rules,
    plus GeneralName choices in their proper form and IA5String text in ASCII.
+   The SCT list's TLS encoding (RFC 6962 3.3) is read too, lengths exact (``verify/sct.py``
+   verifies it later).
 2. :func:`load` then parses with ``cryptography`` and requires that its TBSCertificate and its
    whole encoding are the input's bytes: whatever the library decoded, it decoded from exactly
    the bytes the signatures cover and the transparency log holds.
@@ -34,6 +36,7 @@ import base64
 import binascii
 import datetime
 import re
+import struct
 from typing import TYPE_CHECKING, List, NamedTuple, Tuple
 
 from . import _der as der
@@ -336,7 +339,11 @@ def _extension_value(oid: str, value: bytes) -> None:
     try:
         element = der.parse(value, what=what)
         _universal_rules(element)
-        if oid in (_SUBJECT_ALT_NAME, _ISSUER_ALT_NAME):
+        if oid == SCT_LIST_OID:
+            for sct in parse_sct_list(value):
+                if sct.timestamp > _MAX_MILLIS:
+                    raise DERError(f"SCT timestamp {sct.timestamp} ms is past the year 9999")
+        elif oid in (_SUBJECT_ALT_NAME, _ISSUER_ALT_NAME):
             _general_names(element, "GeneralNames")
         elif oid == _BASIC_CONSTRAINTS:
             items = element.expect(der.SEQUENCE, what).children()
@@ -373,6 +380,88 @@ def _general_names(element: Element, what: str) -> None:
         elif item.tag == 0xA4:
             (name,) = _exactly(item, 1, f"{what}: directoryName")
             _name(name.expect(der.SEQUENCE, f"{what}: directoryName"), f"{what}: directoryName")
+
+
+# --- the SCT list (RFC 6962 3.3), read when the certificate is loaded ------------------------
+
+
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=datetime.timezone.utc)
+_MAX_MILLIS = (_LATEST - _EPOCH) // datetime.timedelta(milliseconds=1)
+# RFC 5246 7.4.1.4.1: the TLS HashAlgorithm and SignatureAlgorithm names RFC 6962 can use; 1..6
+# and 1..3 are known (as cryptography's parser knows them). Which verify is verify/sct.py's call.
+_KNOWN_HASHES = range(1, 7)
+_KNOWN_SIGNATURES = range(1, 4)
+
+
+class SCT(NamedTuple):
+    """One v1 SignedCertificateTimestamp, as its bytes say (RFC 6962 3.2)."""
+
+    version: int
+    log_id: bytes
+    timestamp: int  # milliseconds since the epoch
+    extensions: bytes
+    hash_algorithm: int  # TLS HashAlgorithm
+    signature_algorithm: int  # TLS SignatureAlgorithm
+    signature: bytes
+
+    @property
+    def moment(self) -> datetime.datetime:
+        """The timestamp as an aware UTC datetime (ValueError past the year 9999)."""
+        if self.timestamp > _MAX_MILLIS:
+            raise ValueError(f"SCT timestamp {self.timestamp} ms is past the year 9999")
+        return _EPOCH + datetime.timedelta(milliseconds=self.timestamp)
+
+
+class _Reader:
+    """TLS presentation-language reading (RFC 5246 4): fixed fields and u16-prefixed vectors."""
+
+    def __init__(self, data: bytes, what: str) -> None:
+        self.data = data
+        self.position = 0
+        self.what = what
+
+    def take(self, count: int, field: str) -> bytes:
+        if count > len(self.data) - self.position:
+            raise DERError(f"{self.what}: truncated in {field}")
+        self.position += count
+        return self.data[self.position - count : self.position]
+
+    def vector(self, field: str) -> bytes:
+        return self.take(int.from_bytes(self.take(2, field), "big"), field)
+
+    def done(self) -> None:
+        if self.position != len(self.data):
+            raise DERError(f"{self.what}: {len(self.data) - self.position} byte(s) after the last field")
+
+
+def parse_sct_list(value: bytes) -> Tuple[SCT, ...]:
+    """The SCTs in an SCT-list extension's value (the DER OCTET STRING around the TLS list)."""
+    listing = _Reader(der.octet_string(der.parse(value, what="SCT list"), "SCT list"), "SCT list")
+    body = _Reader(listing.vector("sct_list"), "SCT list")
+    listing.done()
+    if not body.data:
+        raise DERError("SCT list: empty (RFC 6962: <1..2^16-1>)")
+    scts = []
+    while body.position < len(body.data):
+        serialized = body.vector(f"SCT {len(scts) + 1}")
+        what = f"SCT {len(scts) + 1}"
+        if not serialized:
+            raise DERError(f"{what}: empty")
+        fields = _Reader(serialized, what)
+        version = fields.take(1, "version")[0]
+        if version != 0:
+            raise DERError(f"{what}: version {version}, only v1 (0) is known")
+        log_id = fields.take(32, "log_id")
+        (timestamp,) = struct.unpack(">Q", fields.take(8, "timestamp"))
+        extensions = fields.vector("extensions")
+        hash_algorithm, signature_algorithm = fields.take(2, "algorithm")
+        if hash_algorithm not in _KNOWN_HASHES or signature_algorithm not in _KNOWN_SIGNATURES:
+            raise DERError(f"{what}: unknown algorithm (hash {hash_algorithm}, signature {signature_algorithm})")
+        signature = fields.vector("signature")
+        fields.done()
+        scts.append(SCT(version, log_id, timestamp, extensions, hash_algorithm, signature_algorithm, signature))
+    return tuple(scts)
 
 
 # --- X.690's rules for every element ---------------------------------------------------------

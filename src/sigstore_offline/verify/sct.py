@@ -21,7 +21,9 @@ project's DER reader (``_x509.py``), the same way on every ``cryptography`` vers
 
   and each SCT is ``version (u8) | log_id [32] | timestamp (u64) | extensions<0..2^16-1> |
   hash (u8) | signature algorithm (u8) | signature<0..2^16-1>`` (section 3.2, RFC 5246 4.7);
-  every length must match exactly, with nothing left over, and only v1 (0) is known;
+  every length must match exactly, with nothing left over, and only v1 (0) is known. ``_x509``
+  reads the list when the certificate is loaded, so a malformed one is malformed input (exit 4)
+  on every version, as cryptography 35 and later would have it;
 * the precertificate's TBSCertificate is the leaf's, with the SCT-list extension removed and
   the lengths around it rewritten (``_der.tlv``); ``issuer_key_hash`` is SHA-256 of the issuer's
   subjectPublicKeyInfo exactly as its certificate encodes it.
@@ -33,17 +35,17 @@ listed log but does not verify fails the step.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import hashlib
 import struct
-from typing import TYPE_CHECKING, NamedTuple, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import _der as der
 from .. import _x509
+from .._x509 import SCT, parse_sct_list
 from .._encoding import utc
 from ..errors import VerificationError
 from ..trust.trusted_root import LogKey
@@ -53,85 +55,9 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 STEP = "sct"
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-_LATEST = datetime.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=datetime.timezone.utc)
-_MAX_MILLIS = (_LATEST - _EPOCH) // datetime.timedelta(milliseconds=1)
 
-# RFC 5246 7.4.1.4.1: the TLS HashAlgorithm and SignatureAlgorithm registries as RFC 6962 uses them.
-# Names 1..6 and 1..3 are known (as cryptography's parser knows them); only SHA-2 verifies.
-_KNOWN_HASHES = range(1, 7)
-_KNOWN_SIGNATURES = range(1, 4)
+# RFC 5246 7.4.1.4.1: the TLS HashAlgorithm registry as RFC 6962 uses it; only SHA-2 verifies.
 _HASHES = {4: hashes.SHA256, 5: hashes.SHA384, 6: hashes.SHA512}
-
-
-class SCT(NamedTuple):
-    """One v1 SignedCertificateTimestamp, as its bytes say (RFC 6962 3.2)."""
-
-    version: int
-    log_id: bytes
-    timestamp: int  # milliseconds since the epoch
-    extensions: bytes
-    hash_algorithm: int  # TLS HashAlgorithm
-    signature_algorithm: int  # TLS SignatureAlgorithm
-    signature: bytes
-
-    @property
-    def moment(self) -> datetime.datetime:
-        """The timestamp as an aware UTC datetime (ValueError past the year 9999)."""
-        if self.timestamp > _MAX_MILLIS:
-            raise ValueError(f"SCT timestamp {self.timestamp} ms is past the year 9999")
-        return _EPOCH + datetime.timedelta(milliseconds=self.timestamp)
-
-
-class _Reader:
-    """TLS presentation-language reading (RFC 5246 4): fixed fields and u16-prefixed vectors."""
-
-    def __init__(self, data: bytes, what: str) -> None:
-        self.data = data
-        self.position = 0
-        self.what = what
-
-    def take(self, count: int, field: str) -> bytes:
-        if count > len(self.data) - self.position:
-            raise der.DERError(f"{self.what}: truncated in {field}")
-        self.position += count
-        return self.data[self.position - count : self.position]
-
-    def vector(self, field: str) -> bytes:
-        return self.take(int.from_bytes(self.take(2, field), "big"), field)
-
-    def done(self) -> None:
-        if self.position != len(self.data):
-            raise der.DERError(f"{self.what}: {len(self.data) - self.position} byte(s) after the last field")
-
-
-def parse_sct_list(value: bytes) -> Tuple[SCT, ...]:
-    """The SCTs in an SCT-list extension's value (the DER OCTET STRING around the TLS list)."""
-    listing = _Reader(der.octet_string(der.parse(value, what="SCT list"), "SCT list"), "SCT list")
-    body = _Reader(listing.vector("sct_list"), "SCT list")
-    listing.done()
-    if not body.data:
-        raise der.DERError("SCT list: empty (RFC 6962: <1..2^16-1>)")
-    scts = []
-    while body.position < len(body.data):
-        serialized = body.vector(f"SCT {len(scts) + 1}")
-        what = f"SCT {len(scts) + 1}"
-        if not serialized:
-            raise der.DERError(f"{what}: empty")
-        fields = _Reader(serialized, what)
-        version = fields.take(1, "version")[0]
-        if version != 0:
-            raise der.DERError(f"{what}: version {version}, only v1 (0) is known")
-        log_id = fields.take(32, "log_id")
-        (timestamp,) = struct.unpack(">Q", fields.take(8, "timestamp"))
-        extensions = fields.vector("extensions")
-        hash_algorithm, signature_algorithm = fields.take(2, "algorithm")
-        if hash_algorithm not in _KNOWN_HASHES or signature_algorithm not in _KNOWN_SIGNATURES:
-            raise der.DERError(f"{what}: unknown algorithm (hash {hash_algorithm}, signature {signature_algorithm})")
-        signature = fields.vector("signature")
-        fields.done()
-        scts.append(SCT(version, log_id, timestamp, extensions, hash_algorithm, signature_algorithm, signature))
-    return tuple(scts)
 
 
 def precertificate_tbs(layout: _x509.Layout) -> bytes:
@@ -211,3 +137,6 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
             f"no SCT from a CT log in the trusted root (SCT log ids found: {found})", step=STEP
         )
     return verified
+
+
+__all__ = ["SCT", "parse_sct_list", "precertificate_tbs", "signed_data", "verify_scts"]
