@@ -127,7 +127,7 @@ def test_the_build_ran_the_smoke_test_on_a_real_bundle(built: Built) -> None:
 def test_the_verifier_depends_only_on_python3_cryptography(built: Built) -> None:
     depends = [d.strip() for d in _field(built.deb("python3-sigstore-offline"), "Depends").split(",")]
     assert sorted(d.split()[0] for d in depends) == ["python3-cryptography", "python3:any"], depends
-    assert "python3-cryptography (>= 38.0.4)" in depends
+    assert "python3-cryptography (>= 3.4.8)" in depends
     tool = [d.strip().split()[0] for d in _field(built.deb("sigstore-offline"), "Depends").split(",")]
     assert sorted(tool) == ["python3-sigstore-offline", "python3:any"], tool
 
