@@ -158,7 +158,7 @@ def test_the_packages_ship_the_snapshot_commands_and_addon(built: Built) -> None
     assert (built.root / "usr/share/perl5/Debian/Debhelper/Sequence/sigstore_verify.pm").is_file()
     assert _field(built.deb("dh-sigstore-verify"), "Provides") == "dh-sequence-sigstore-verify"
     for page in ("man1/verify-offline.1.gz", "man1/dh_sigstore_verify.1.gz", "man5/sigstore-signers.5.gz",
-                 "man7/sigstoreverify.7.gz", "man1/verify-offline-pypi.1.gz", "man5/sigstore-offline-policy.5.gz"):
+                 "man1/sigstoreverify.1.gz", "man1/verify-offline-pypi.1.gz", "man5/sigstore-offline-policy.5.gz"):
         assert (built.root / "usr/share/man" / page).is_file(), page
 
 
