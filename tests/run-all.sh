@@ -14,6 +14,14 @@ echo "== lane 1: $($PY --version) with the test extra"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+# Portage from PyPI (pure Python, with ebuild.sh and its helpers) for tests/test_packaging_portage.py:
+# ebuild(1) runs packaging/gentoo's eclass and ebuilds. A venv of its own: Portage treats its
+# sys.prefix as the build host's prefix.
+if [ ! -x .venv-portage/bin/python ] || ! .venv-portage/bin/python -c 'import portage' 2>/dev/null; then
+  rm -rf .venv-portage
+  "$PY" -m venv .venv-portage
+  .venv-portage/bin/python -m pip install -q portage==3.0.83 || echo "warning: could not install Portage (the Portage tests will skip, or fail in CI)"
+fi
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 
 echo "== lane 2: Debian 12 system Python with python3-cryptography"
