@@ -152,6 +152,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
                            env={**os.environ, "SOURCE_DATE_EPOCH": "1764460800"})
     if sdist.returncode != 0:
         require(False, f"python -m build --sdist failed (build and hatchling: the test extra): {sdist.stderr[-500:]}")
+    for source in (top / "SOURCES").iterdir():
+        source.chmod(0o644)  # as downloaded (Debian's python3-build leaves its tempfile's 0600)
     shutil.copyfile(SPEC, top / "SPECS" / SPEC.name)
     macros = top / "subst" / "macros.fedora-substitutes"
     macros.write_text(_substitutes(top / "subst", python_version))

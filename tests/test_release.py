@@ -115,9 +115,10 @@ def test_suite_passes_from_the_unpacked_sdist(dists: Tuple[pathlib.Path, pathlib
     """Away from the repository (no ../shared beside it): what needs the shared vectors skips
     with its reason. Left out here, to keep CI short, and run from the repository in the same
     CI: the packaging tests (they build .debs and RPMs and run Portage: minutes), this module,
-    and the two property/crash suites that take half a minute each without depending on where
-    the tree is (test_distname, test_refresh_crash). The release workflow's test job runs all of
-    it from the sdist."""
+    the two property/crash suites that take half a minute each without depending on where the
+    tree is (test_distname, test_refresh_crash), and the random-input fuzz tests (what they find
+    belongs to test_fuzz_bundles itself, not to the sdist). The release workflow's test job runs
+    all of it from the sdist."""
     if LANE2:
         pytest.skip("lane 1 runs the suite from the sdist; lane 2 builds the sdist with Debian's hatchling above")
     with tarfile.open(dists[0]) as tar:
@@ -127,7 +128,8 @@ def test_suite_passes_from_the_unpacked_sdist(dists: Tuple[pathlib.Path, pathlib
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SIGSTORE_OFFLINE_", "PYTEST_"))}
     env["PYTHONPATH"] = str(tree / "src")  # the sdist's module, ahead of the lane's editable install
     left_out = [*(tree / "tests").glob("test_packaging_*.py"), *(tree / "tests").glob("test_release.py"),
-                tree / "tests" / "test_distname.py", tree / "tests" / "test_refresh_crash.py"]
+                tree / "tests" / "test_distname.py", tree / "tests" / "test_refresh_crash.py",
+                tree / "tests" / "test_fuzz_bundles.py"]
     ignore: List[str] = [f"--ignore=tests/{p.name}" for p in left_out]
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "-m", "not slow",
                              *ignore, "tests"],
