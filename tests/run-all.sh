@@ -42,6 +42,14 @@ if [ -f "$harness/requirements.txt" ]; then  # absent: the harness test skips (f
   [ -x .venv-conformance/bin/python ] || "$PY" -m venv .venv-conformance
   .venv-conformance/bin/python -m pip install -q -r "$harness/requirements.txt"
 fi
+# Portage from PyPI (pure Python, with ebuild.sh and its helpers) for tests/test_packaging_portage.py:
+# ebuild(1) runs packaging/gentoo's eclass and ebuilds. A venv of its own: Portage treats its
+# sys.prefix as the build host's prefix.
+if [ ! -x .venv-portage/bin/python ] || ! .venv-portage/bin/python -c 'import portage' 2>/dev/null; then
+  rm -rf .venv-portage
+  "$PY" -m venv .venv-portage
+  .venv-portage/bin/python -m pip install -q portage==3.0.83 || echo "warning: could not install Portage (the Portage tests will skip, or fail in CI)"
+fi
 if wanted 1; then .venv/bin/python -m pytest -q -p no:cacheprovider "$@"; fi
 lap "lane 1" "$start"
 

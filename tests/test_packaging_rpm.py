@@ -136,18 +136,23 @@ def test_macro_file_expands_like_gpgverify(rpmbuild: str, tmp_path: pathlib.Path
     assert lines == [expected, expected], result.stdout
 
 
-def test_macro_policy_form(rpmbuild: str) -> None:
-    """-p NAME replaces -k: it expands to --policy; with -k too, or a strange name, the spec fails."""
-    defines = ["--define", "SOURCE0 /src/Python-3.14.0.tar.xz", "--define", "SOURCE1 /src/Python-3.14.0.tar.xz.sigstore"]
-    result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -p cpython -s1 -d0"],
-                            capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--policy='cpython'",
-                                     "--signature='/src/Python-3.14.0.tar.xz.sigstore'",
-                                     "--data='/src/Python-3.14.0.tar.xz'"]
-    for line, message in (("%sigstoreverify -p cpython -k1 -s1 -d0", "not both"),
-                          ("%sigstoreverify -p 'a;b' -s1 -d0", "takes a policy name or path")):
+def test_macro_policy_forms(rpmbuild: str) -> None:
+    """Lower-case options take Source numbers (-p N: a policy file), -P takes a shipped policy's
+    name; exactly one of -k, -p, -P; the old "-p cpython" fails and names -P."""
+    defines = ["--define", "SOURCE0 /src/Python-3.14.0.tar.xz", "--define", "SOURCE1 /src/Python-3.14.0.tar.xz.sigstore",
+               "--define", "SOURCE3 /src/upstream-policy.json"]
+    tail = ["--signature='/src/Python-3.14.0.tar.xz.sigstore'", "--data='/src/Python-3.14.0.tar.xz'"]
+    for line, policy in (("%sigstoreverify -P cpython -s1 -d0", "cpython"), ("%sigstoreverify -p3 -s1 -d0", "/src/upstream-policy.json")):
+        result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True, check=True)
+        assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", f"--policy='{policy}'", *tail]
+    for line, message in (("%sigstoreverify -P cpython -k1 -s1 -d0", "give one of -k N (a signers file), -p N (a policy file) or -P NAME"),
+                          ("%sigstoreverify -s1 -d0", "give one of -k N"),
+                          ("%sigstoreverify -p cpython -s1 -d0", "-p takes a Source number (the policy file), not 'cpython'; "
+                                                                   "for a policy shipped with sigstore-offline, by name, use -P cpython"),
+                          ("%sigstoreverify -p9 -s1 -d0", "-p9: this spec has no Source9 (the policy file)"),
+                          ("%sigstoreverify -P 'a;b' -s1 -d0", "-P takes the name of a policy shipped with sigstore-offline")):
         result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
-        assert result.returncode != 0 and message in result.stderr, result.stderr
+        assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
 
 
 def test_macro_rejects_a_bad_source_number(rpmbuild: str) -> None:

@@ -73,7 +73,7 @@ def _one_line(err: str) -> None:
 
 def _digest(filename: str) -> str:
     if filename == SPT3G:  # see the module docstring
-        document = json.loads((PYPI / f"{SPT3G}.publish.attestation").read_bytes())
+        document = json.loads(need_shared(PYPI / f"{SPT3G}.publish.attestation").read_bytes())
         statement = json.loads(base64.b64decode(document["envelope"]["statement"]))
         return "sha256:" + str(statement["subject"][0]["digest"]["sha256"])
     for item in json.loads((need_shared(PYPI / "artifacts.json")).read_text()):

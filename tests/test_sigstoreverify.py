@@ -228,11 +228,11 @@ def test_runs_without_network_or_home(tmp_path: pathlib.Path, material: Tuple[st
 # --- the man page must not drift -------------------------------------------------------------
 
 def test_every_option_and_exit_status_is_in_the_man_page() -> None:
-    page = (REPO / "man" / "sigstoreverify.7").read_text()
+    page = (REPO / "man" / "sigstoreverify.1").read_text()
     documented = set(re.findall(r"Fl (-?[\w-]+)", page))
     options = {opt for action in sigstoreverify.build_parser()._actions for opt in action.option_strings}
     missing = {opt for opt in options if opt.lstrip("-") not in {d.lstrip("-") for d in documented}}
-    assert not missing, f"options missing from man/sigstoreverify.7: {sorted(missing)}"
+    assert not missing, f"options missing from man/sigstoreverify.1: {sorted(missing)}"
     for code in range(3):
         assert re.search(rf"^\.It {code}$", page, re.M), f"exit status {code} is not documented"
     for flag in ("k", "s", "d"):  # the macro's short options

@@ -1,5 +1,6 @@
 # Copyright 2026 sigstore-offline developers
 # Distributed under the terms of the GNU General Public License v2
+# SPDX-License-Identifier: GPL-2.0-only
 
 # @ECLASS: verify-sig.eclass
 # @MAINTAINER:
@@ -20,7 +21,7 @@
 # "verify-offline", without the ${HOME} set-up.  The openpgp and signify
 # branches run the same programs as ::gentoo's eclass.
 #
-# See docs/packagers.md (Gentoo) of sigstore-offline, and sigstoreverify(7).
+# See docs/packagers.md (Gentoo) of sigstore-offline, and sigstoreverify(1).
 #
 # @EXAMPLE:
 # CPython 3.14 publishes a Sigstore bundle per release file:

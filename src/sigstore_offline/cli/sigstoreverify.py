@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
         " options of Fedora's gpgverify. Options take their value as --option=VALUE or --option VALUE.",
         epilog="Exit status: 0 verified, 1 not verified (bad signature, wrong signer, missing or malformed"
         " bundle or data, unusable trust root), 2 usage error (including a malformed signers file)."
-        " See sigstoreverify(7) and sigstore-signers(5).",
+        " See sigstoreverify(1) and sigstore-signers(5).",
     )
     parser.add_argument("--keyring", metavar="SIGNERS_FILE", action=_Once,
                         help="the signers file: allowed 'IDENTITY ISSUER' pairs, one per line")

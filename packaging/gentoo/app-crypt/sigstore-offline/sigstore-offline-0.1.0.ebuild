@@ -1,5 +1,6 @@
 # Copyright 2026 sigstore-offline developers
 # Distributed under the terms of the GNU General Public License v2
+# SPDX-License-Identifier: GPL-2.0-only
 
 EAPI=8
 
@@ -44,5 +45,9 @@ python_install() {
 
 python_install_all() {
 	distutils-r1_python_install_all
-	doman man/*.[1-8]
+	local page
+	for page in man/*.[1-8]; do
+		# dh_sigstore_verify(1) documents Debian's debhelper addon.
+		[[ ${page} == man/dh_sigstore_verify.1 ]] || doman "${page}"
+	done
 }

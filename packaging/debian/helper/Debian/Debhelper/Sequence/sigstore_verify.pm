@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: Apache-2.0
 # dh sequence addon "sigstore-verify" (Build-Depends: dh-sequence-sigstore-verify):
 # verify the orig tarball(s) against their Sigstore bundles before anything is built.
 use strict;
