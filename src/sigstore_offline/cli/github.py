@@ -16,10 +16,12 @@ import sys
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, TextIO
 
 from .. import __version__
-from ..errors import EXIT_BUG, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
+from ..errors import EXIT_BUG, EXIT_OK, InputError, SigstoreOfflineError, Step, TrustRootError, UsageError
 from ..inputs import shown
 from . import _common
 from ._common import EXIT_STATUS, Parser
+
+__all__ = ["PROG", "SLSA_PROVENANCE_V1", "build_parser", "policy_from_args", "trust_from_args", "main"]
 
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
     from ..github import AttestationPolicy
@@ -147,7 +149,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     except (UsageError, TrustRootError, InputError) as exc:
         err.write(f"{PROG}: error: {shown(str(_common.in_cli_words(exc)))}\n")
         if args is not None and (args.json or args.format == "json"):
-            out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
+            out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or Step.USAGE), sort_keys=True) + "\n")
         return exc.exit_code
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)

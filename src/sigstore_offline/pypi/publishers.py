@@ -33,12 +33,19 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional, Union
 
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 from ..policy import CertificateIdentity
 from .attestation import PublisherRecord
 
-STEP = "identity"
-RECORD_STEP = "publisher"
+__all__ = [
+    "STEP", "RECORD_STEP", "OID", "ISSUER_V2", "BUILD_SIGNER_URI", "SOURCE_REPOSITORY_URI",
+    "SOURCE_REPOSITORY_DIGEST", "SOURCE_REPOSITORY_REF", "BUILD_CONFIG_URI", "CLAIM_NAMES", "GITHUB_ISSUER",
+    "GITHUB", "GITLAB_ISSUER", "GITLAB", "GOOGLE_ISSUER", "CIRCLECI_ISSUER", "GitHubPublisher", "GitLabPublisher",
+    "GooglePublisher", "CircleCIPublisher", "Publisher", "PUBLISHER_TYPES", "from_record", "check_record",
+]
+
+STEP = Step.IDENTITY
+RECORD_STEP = Step.PUBLISHER
 OID = "1.3.6.1.4.1.57264.1."
 ISSUER_V2 = OID + "8"
 BUILD_SIGNER_URI = OID + "9"
@@ -62,7 +69,7 @@ GOOGLE_ISSUER = "https://accounts.google.com"
 CIRCLECI_ISSUER = "https://oidc.circleci.com"
 
 
-def _claim(found: CertificateIdentity, oid: str, expected: str, *, step: str = STEP) -> None:
+def _claim(found: CertificateIdentity, oid: str, expected: str, *, step: Step = STEP) -> None:
     value = found.claims.get(oid)
     if value == expected:
         return
