@@ -292,7 +292,7 @@ class GithubResult(NamedTuple):
     bundles: int  # how many the file held
     trust_root: Any  # the passing root's description
 
-    def as_json(self) -> dict:
+    def as_json(self) -> Dict[str, Any]:
         record = {**self.verified.as_json(), "predicate_type": self.predicate_type, "bundle": self.bundle,
                   "bundles": self.bundles, "trust_root": self.trust_root}
         if not self.verified.log_url:  # GitHub's own instance: nothing logged, time from RFC 3161

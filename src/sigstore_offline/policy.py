@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import types
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple, Union
+from typing import Dict, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple, Union
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
@@ -133,15 +133,10 @@ def _matches(expected: Matcher, value: str) -> bool:
     return value == expected if isinstance(expected, str) else expected.fullmatch(value) is not None
 
 
-class _IdentityFields(NamedTuple):
-    san: Matcher
-    issuer: Matcher
-
-
-class Identity(_IdentityFields):
+class Identity:
     """An identity policy: one SAN form and one OIDC issuer form, each either an exact string or a
     compiled pattern that must match the whole value. Both are required and checked on
-    construction, so an ``Identity`` that exists is complete.
+    construction, and an ``Identity`` cannot be changed afterwards, so one that exists is complete.
 
     Attributes:
         san: the expected SAN (any of the certificate's SANs may match).
@@ -151,16 +146,33 @@ class Identity(_IdentityFields):
     ``issuer``/``issuer_regexp``), or directly: ``Identity(san="a@example.org", issuer=re.compile(...))``.
     """
 
-    __slots__ = ()
+    __slots__ = ("san", "issuer")
+    san: Matcher
+    issuer: Matcher
 
-    def __new__(cls, san: Matcher, issuer: Matcher) -> "Identity":
+    def __init__(self, san: Matcher, issuer: Matcher) -> None:
         _form(san, "san")
         _form(issuer, "issuer")
-        return super().__new__(cls, san, issuer)
+        object.__setattr__(self, "san", san)
+        object.__setattr__(self, "issuer", issuer)
 
-    @classmethod
-    def _make(cls, iterable: Iterable[Matcher]) -> "Identity":  # _replace too: checked like construction
-        return cls(*iterable)
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Identity cannot be changed (build a new one): {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"an Identity cannot be changed (build a new one): {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Identity) and (self.san, self.issuer) == (other.san, other.issuer)
+
+    def __hash__(self) -> int:
+        return hash((self.san, self.issuer))
+
+    def __repr__(self) -> str:
+        return f"Identity(san={self.san!r}, issuer={self.issuer!r})"
+
+    def __reduce__(self) -> Tuple[type, Tuple[Matcher, Matcher]]:
+        return Identity, (self.san, self.issuer)
 
     @classmethod
     def build(

@@ -24,7 +24,7 @@ unless every step passed.
 from __future__ import annotations
 
 import datetime
-from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from cryptography import x509
 
@@ -112,7 +112,7 @@ class Verified(NamedTuple):
         own description, ``artifact`` and ``bundle_media_type``)."""
         return ("log_index_claimed",) if self.log_index is None and self.log_index_claimed is not None else ()
 
-    def as_json(self) -> dict:
+    def as_json(self) -> Dict[str, Any]:
         record = {
             "artifact": self.artifact,
             "digest": f"{'sha512' if len(self.digest) == 128 else 'sha256'}:{self.digest}",  # 64-byte: npm
