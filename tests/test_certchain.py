@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conftest import skip_by_design
-from sigstore_offline.errors import VerificationError
+from sigstore_offline.errors import Step, VerificationError
 from sigstore_offline.verify import certchain
 
 UTC = datetime.timezone.utc
@@ -89,7 +89,7 @@ class PKI:
 
 
 def _verify(leaf: x509.Certificate, chain: List[x509.Certificate], at: datetime.datetime = AT) -> None:
-    certchain.verify_chain(leaf, chain, at, purpose=certchain.CODE_SIGNING, step="certificate-chain")
+    certchain.verify_chain(leaf, chain, at, purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN)
 
 
 def _fails(leaf: x509.Certificate, chain: List[x509.Certificate], match: str, at: datetime.datetime = AT) -> None:

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from conftest import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, PYPI, SHIPPED, need_shared, run_json
 from sigstore_offline import policy
-from sigstore_offline.errors import InputError, SigstoreOfflineError, TrustRootError
+from sigstore_offline.errors import InputError, SigstoreOfflineError, Step, TrustRootError
 from sigstore_offline.model import load_certificate, parse_bundle
 from sigstore_offline.trust.trusted_root import TrustedRoot, parse_trusted_root
 from sigstore_offline.verify import certchain, sct, tlog
@@ -373,12 +373,12 @@ def _read_like_the_pipeline(cert: Any) -> None:
         lambda: certchain.describe(cert),
         lambda: certchain.valid_at(cert, moment),
         lambda: certchain.issued_by(cert, cert),
-        lambda: certchain.check_leaf(cert, purpose=certchain.CODE_SIGNING, step="certificate-chain"),
-        lambda: certchain._check_ca(cert, 0, "certificate-chain"),
+        lambda: certchain.check_leaf(cert, purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN),
+        lambda: certchain._check_ca(cert, 0, Step.CERTIFICATE_CHAIN),
         lambda: certchain.verify_chain(cert, root.certificate_authorities[-1].chain, moment,
-                                       purpose=certchain.CODE_SIGNING, step="certificate-chain"),
+                                       purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN),
         lambda: certchain.verify_chain(root.certificate_authorities[-1].chain[0], [cert], moment,
-                                       purpose=certchain.CODE_SIGNING, step="certificate-chain"),
+                                       purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN),
         lambda: sct.verify_scts(cert, root.certificate_authorities[-1].chain[0], root.ctlogs),
         lambda: policy.summarise(cert),
         lambda: tlog._Signer(cert, cert.public_key()).matches_pem(_pem(cert.public_bytes(Encoding.DER))),

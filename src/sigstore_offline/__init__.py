@@ -4,4 +4,6 @@ The verify path (``model``, ``trust``, ``verify``, ``policy`` and the ``verify-o
 command) imports only the standard library and ``cryptography``.
 """
 
+__all__ = ["__version__"]
+
 __version__ = "0.1.0"

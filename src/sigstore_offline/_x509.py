@@ -450,7 +450,7 @@ def parse_sct_list(value: bytes) -> Tuple[SCT, ...]:
     listing.done()
     if not body.data:
         raise DERError("SCT list: empty (RFC 6962: <1..2^16-1>)")
-    scts = []
+    scts: List[SCT] = []
     while body.position < len(body.data):
         serialized = body.vector(f"SCT {len(scts) + 1}")
         what = f"SCT {len(scts) + 1}"

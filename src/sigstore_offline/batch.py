@@ -21,7 +21,7 @@ import struct
 from typing import Any, BinaryIO, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _encoding as enc
-from .errors import InputError, SigstoreOfflineError
+from .errors import InputError, SigstoreOfflineError, Step
 from .inputs import read_input
 from .limits import MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, MAX_MANIFEST_JSON_VALUES
 from .policy import SignerPolicy
@@ -165,7 +165,7 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
 def read_manifest(path: str, *, defaults: bool) -> List[Entry]:
     """Read and check the whole manifest; every problem is an :class:`InputError` naming the entry.
     ``defaults``: the caller has a default signer for entries that name none."""
-    raw = read_input(path, limit=MAX_MANIFEST_BYTES, what="manifest", step="manifest")
+    raw = read_input(path, limit=MAX_MANIFEST_BYTES, what="manifest", step=Step.MANIFEST)
     try:
         items = _decode(raw)
         if not items:
@@ -173,7 +173,7 @@ def read_manifest(path: str, *, defaults: bool) -> List[Entry]:
         base = pathlib.Path(path).parent
         return [_entry(index, item, base, defaults) for index, item in enumerate(items)]
     except ValueError as exc:
-        raise InputError(f"manifest {path}: {exc}", step="manifest") from None
+        raise InputError(f"manifest {path}: {exc}", step=Step.MANIFEST) from None
 
 
 # --- the workers --------------------------------------------------------------------------------
@@ -209,12 +209,12 @@ def _verify(entry: Entry) -> Outcome:
             return verify_request(Request(target, bundle=entry.bundle, policy=policy, upstream=upstream, key=key),
                                   trust)
         except ValueError as exc:  # this entry's own contradiction
-            raise InputError(f"entry {entry.index}: {exc}", step="manifest") from None
+            raise InputError(f"entry {entry.index}: {exc}", step=Step.MANIFEST) from None
     except SigstoreOfflineError as exc:
         return exc
     except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
         return SigstoreOfflineError(f"internal error ({type(exc).__name__}: {exc}); this is a bug in"
-                                    " verify-offline, please report it", step="internal")
+                                    " verify-offline, please report it", step=Step.INTERNAL)
 
 
 def default_jobs() -> int:
@@ -245,7 +245,7 @@ def _receive(pipe: BinaryIO, chunk: Sequence[Entry]) -> List[Outcome]:
         if isinstance(outcomes, list) and len(outcomes) == len(chunk):
             return outcomes
     return [SigstoreOfflineError("internal error (worker process failed); this is a bug in verify-offline,"
-                                 " please report it", step="internal") for _ in chunk]
+                                 " please report it", step=Step.INTERNAL) for _ in chunk]
 
 
 def _stop(workers: List[Tuple[int, BinaryIO]]) -> None:

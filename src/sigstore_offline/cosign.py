@@ -55,12 +55,18 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from . import _encoding as enc
 from . import _x509, hints
-from .errors import InputError, VerificationError
+from .errors import InputError, Step, VerificationError
 from .inputs import read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
 from .model import Bundle, MessageSignature, TlogEntry, load_certificate, parse_bundle_document
 from .trust.trusted_root import TrustedRoot
 from .verify import certchain
+
+__all__ = [
+    "LEGACY_BUNDLE", "DETACHED", "FORMATS", "V0_1", "NO_TLOG_HINT", "DetachedInputs", "decode_signature",
+    "decode_certificates", "decode_timestamp", "is_legacy_bundle", "parse_any_bundle", "check_chain",
+    "load_detached", "prepare",
+]
 
 # What Verified.bundle_media_type says for these inputs (they have no media type of their own).
 LEGACY_BUNDLE = "cosign-bundle"
@@ -284,27 +290,27 @@ def parse_any_bundle(raw: bytes, *, source: str = "bundle") -> Bundle:
     """A Sigstore bundle (``model.parse_bundle``) or cosign's old bundle, told apart by shape;
     the JSON is decoded once."""
     if len(raw) > MAX_BUNDLE_BYTES:
-        raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step="bundle")
+        raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step=Step.BUNDLE)
     try:
         document = enc.load_json(raw)
     except ValueError as exc:
-        raise InputError(f"{source}: {exc}", step="bundle") from None
+        raise InputError(f"{source}: {exc}", step=Step.BUNDLE) from None
     if is_legacy_bundle(document):
         try:
             return _legacy_bundle(document)
         except ValueError as exc:
-            raise InputError(f"{source}: cosign bundle: {exc}", step="bundle") from None
+            raise InputError(f"{source}: cosign bundle: {exc}", step=Step.BUNDLE) from None
     return parse_bundle_document(document, source=source)
 
 
 # --- detached files --------------------------------------------------------------------------
 
 
-def _read(path: str, what: str, step: str) -> bytes:
+def _read(path: str, what: str, step: Step) -> bytes:
     return read_input(path, limit=MAX_COSIGN_FILE_BYTES, what=what, step=step)
 
 
-def _decoded(step: str, decode: Any, raw: bytes, what: str) -> Any:
+def _decoded(step: Step, decode: Any, raw: bytes, what: str) -> Any:
     try:
         return decode(raw, what)
     except ValueError as exc:
@@ -322,7 +328,7 @@ def check_chain(leaf: x509.Certificate, chain: List[x509.Certificate], trusted_r
     raise VerificationError(
         f"the certificate chain given ({len(chain)} certificate(s), first {certchain.describe(chain[0])}) is not the"
         " chain of a Fulcio CA in the trusted root that issued the signing certificate",
-        step="certificate-chain",
+        step=Step.CERTIFICATE_CHAIN,
         hint="a chain given beside the signature is never trusted by itself; a private CA belongs in the"
         " trusted root",
     )
@@ -332,21 +338,21 @@ def load_detached(inputs: DetachedInputs, trusted_root: TrustedRoot) -> Bundle:
     """A detached signature with its certificate (and chain), or alone for a managed key."""
     if inputs.chain is not None and inputs.certificate is None:
         raise ValueError("a certificate chain goes with the signing certificate")
-    signature = _decoded("signature", decode_signature, _read(inputs.signature, "signature", "signature"),
+    signature = _decoded(Step.SIGNATURE, decode_signature, _read(inputs.signature, "signature", Step.SIGNATURE),
                          f"signature {shown(inputs.signature)}")
     certificate = None
     if inputs.certificate is not None:
         what = f"certificate {shown(inputs.certificate)}"
-        certificates = _decoded("certificate", decode_certificates,
-                                _read(inputs.certificate, "certificate", "certificate"), what)
+        certificates = _decoded(Step.CERTIFICATE, decode_certificates,
+                                _read(inputs.certificate, "certificate", Step.CERTIFICATE), what)
         if len(certificates) != 1:
             raise InputError(f"{what}: holds {len(certificates)} certificates; give the signing certificate alone"
-                             " and its chain separately", step="certificate")
+                             " and its chain separately", step=Step.CERTIFICATE)
         certificate = certificates[0]
     if inputs.chain is not None and certificate is not None:
         what = f"certificate chain {shown(inputs.chain)}"
-        chain = _decoded("certificate", decode_certificates,
-                         _read(inputs.chain, "certificate chain", "certificate"), what)
+        chain = _decoded(Step.CERTIFICATE, decode_certificates,
+                         _read(inputs.chain, "certificate chain", Step.CERTIFICATE), what)
         check_chain(certificate, chain, trusted_root)
     return Bundle(
         media_type=DETACHED,
@@ -370,12 +376,12 @@ def prepare(bundle: Bundle, *, timestamp: Optional[str] = None, allow_no_tlog: b
         if bundle.media_type not in FORMATS:
             raise ValueError("a separate RFC 3161 timestamp goes with cosign's detached signature or old bundle;"
                              " a Sigstore bundle carries its own timestamps")
-        token = _decoded("timestamp", decode_timestamp,
-                         read_input(timestamp, limit=MAX_COSIGN_FILE_BYTES, what="timestamp", step="timestamp"),
+        token = _decoded(Step.TIMESTAMP, decode_timestamp,
+                         read_input(timestamp, limit=MAX_COSIGN_FILE_BYTES, what="timestamp", step=Step.TIMESTAMP),
                          f"timestamp {shown(timestamp)}")
         bundle = bundle._replace(rfc3161_timestamps=(token,))
     if bundle.media_type in FORMATS and not bundle.tlog_entries and not allow_no_tlog:
         what = "a detached signature" if bundle.media_type == DETACHED else "this cosign bundle (no rekorBundle)"
-        raise VerificationError(f"no transparency-log evidence: {what} carries no Rekor entry", step="tlog",
+        raise VerificationError(f"no transparency-log evidence: {what} carries no Rekor entry", step=Step.TLOG,
                                 hint=NO_TLOG_HINT)
     return bundle

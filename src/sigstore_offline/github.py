@@ -36,7 +36,7 @@ import re
 from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Pattern, Sequence, Tuple, Union
 
 from . import _encoding as enc
-from .errors import InputError, SigstoreOfflineError, TrustRootError, VerificationError
+from .errors import InputError, SigstoreOfflineError, Step, TrustRootError, VerificationError
 from .fulcio import (
     BUILD_SIGNER_URI,
     GITHUB,
@@ -60,14 +60,14 @@ __all__ = ["AttestationPolicy", "GithubRequest", "GithubResult", "attestation_po
            "load_trusted_roots", "verify_github"]
 
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
-STEP = "identity"
+STEP = Step.IDENTITY
 MAX_BUNDLES = 256  # bundles in one JSON Lines file
 MAX_ROOTS = 16  # trusted roots in one JSON Lines file
 _SLUG = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _OWNER = re.compile(r"[A-Za-z0-9_.-]+")
 # The order of the pipeline's steps, then ours: a failure further along says more.
-_PROGRESS = ("bundle", "tlog", "inclusion-proof", "checkpoint", "set", "timestamp", "time", "certificate-chain", "sct",
-             "identity", "signature", "tlog-entry", "predicate")
+_PROGRESS = (Step.BUNDLE, Step.TLOG, Step.INCLUSION_PROOF, Step.CHECKPOINT, Step.SET, Step.TIMESTAMP, Step.TIME,
+             Step.CERTIFICATE_CHAIN, Step.SCT, Step.IDENTITY, Step.SIGNATURE, Step.TLOG_ENTRY, Step.PREDICATE)
 
 
 class AttestationPolicy(NamedTuple):
@@ -214,15 +214,15 @@ def load_bundles(path: str) -> List[Tuple[str, Loaded]]:
     from . import cosign
 
     if not _is_jsonl(path):
-        raw = read_input(path, limit=MAX_BUNDLE_BYTES, what="bundle", step="bundle")
+        raw = read_input(path, limit=MAX_BUNDLE_BYTES, what="bundle", step=Step.BUNDLE)
         return [(shown(path), cosign.parse_any_bundle(raw, source=shown(path)))]
-    raw = read_input(path, limit=MAX_BUNDLE_BYTES * 4, what="bundle file", step="bundle")
+    raw = read_input(path, limit=MAX_BUNDLE_BYTES * 4, what="bundle file", step=Step.BUNDLE)
     lines = [(number, line) for number, line in enumerate(raw.split(b"\n"), start=1) if line.strip()]
     if not lines:
-        raise InputError(f"bundle file {shown(path)} holds no bundle", step="bundle")
+        raise InputError(f"bundle file {shown(path)} holds no bundle", step=Step.BUNDLE)
     if len(lines) > MAX_BUNDLES:
         raise InputError(f"bundle file {shown(path)} holds {len(lines)} bundles, more than {MAX_BUNDLES}",
-                         step="bundle")
+                         step=Step.BUNDLE)
     loaded: List[Tuple[str, Loaded]] = []
     for number, line in lines:
         label = f"{shown(path)}:{number}"
@@ -240,14 +240,14 @@ def load_trusted_roots(path: str) -> Tuple[List["TrustMaterial"], List[str]]:
     from .request import TrustMaterial
     from .trust.trusted_root import parse_trusted_root
 
-    raw = read_input(path, limit=MAX_TRUSTED_ROOT_BYTES, what="trusted root", step="trust-root", error=TrustRootError)
+    raw = read_input(path, limit=MAX_TRUSTED_ROOT_BYTES, what="trusted root", step=Step.TRUST_ROOT, error=TrustRootError)
     if not _is_jsonl(path):
         documents = [(shown(path), raw)]
     else:
         documents = [(f"{shown(path)}:{n}", line) for n, line in enumerate(raw.split(b"\n"), start=1) if line.strip()]
         if len(documents) > MAX_ROOTS:
             raise TrustRootError(f"{shown(path)} holds {len(documents)} trusted roots, more than {MAX_ROOTS}",
-                                 step="trust-root")
+                                 step=Step.TRUST_ROOT)
     roots: List["TrustMaterial"] = []
     warnings: List[str] = []
     problems: List[str] = []
@@ -260,7 +260,7 @@ def load_trusted_roots(path: str) -> Tuple[List["TrustMaterial"], List[str]]:
         roots.append(TrustMaterial(root, None, {"source": root.source, "sha256": root.sha256}, None, False))
     if not roots:
         raise TrustRootError(f"no usable trusted root in {shown(path)}: {'; '.join(problems) or 'it is empty'}",
-                             step="trust-root")
+                             step=Step.TRUST_ROOT)
     warnings.extend(f"trusted root {problem}; it is not used" for problem in problems)
     return roots, warnings
 
@@ -293,7 +293,7 @@ class GithubResult(NamedTuple):
     bundles: int  # how many the file held
     trust_root: Any  # the passing root's description
 
-    def as_json(self) -> dict:
+    def as_json(self) -> Dict[str, Any]:
         record = {**self.verified.as_json(), "predicate_type": self.predicate_type, "bundle": self.bundle,
                   "bundles": self.bundles, "trust_root": self.trust_root}
         if not self.verified.log_url:  # GitHub's own instance: nothing logged, time from RFC 3161
@@ -308,14 +308,14 @@ def _predicate_type(bundle: "Bundle", required: str) -> str:
     envelope = bundle.content
     if not isinstance(envelope, DsseEnvelope):  # the pipeline passed: a message signature has no statement
         raise VerificationError("the bundle signs the artifact itself, not an attestation (no in-toto statement)",
-                                step="predicate")
+                                step=Step.PREDICATE)
     try:
         statement = enc.obj(enc.load_json(envelope.payload), "in-toto statement")
         found = enc.string(enc.req(statement, "predicateType", "in-toto statement"), "predicateType")
     except ValueError as exc:
-        raise VerificationError(f"in-toto statement has no usable predicateType: {exc}", step="predicate") from None
+        raise VerificationError(f"in-toto statement has no usable predicateType: {exc}", step=Step.PREDICATE) from None
     if found != required:
-        raise VerificationError(f"attestation predicate type is {found!r}, expected {required!r}", step="predicate")
+        raise VerificationError(f"attestation predicate type is {found!r}, expected {required!r}", step=Step.PREDICATE)
     return found
 
 
@@ -355,7 +355,7 @@ def _bundle_file(target: "Target", explicit: Optional[str]) -> str:
         if os.path.isfile(downloaded):
             return downloaded
         raise InputError(f"no attestation for {shown(target.path)}: neither {shown(target.path)}.sigstore,"
-                         f" {shown(target.path)}.sigstore.json nor {shown(downloaded)} exists", step="bundle",
+                         f" {shown(target.path)}.sigstore.json nor {shown(downloaded)} exists", step=Step.BUNDLE,
                          hint="name the bundle file explicitly") from None
 
 

@@ -22,7 +22,7 @@ from typing import Optional, Tuple, Type, Union
 
 StrPath = Union[str, "os.PathLike[str]"]
 
-from .errors import InputError, SigstoreOfflineError
+from .errors import InputError, SigstoreOfflineError, Step
 from .limits import HASH_CHUNK_BYTES
 
 __all__ = ["hash_file", "read_input", "shown"]
@@ -46,7 +46,7 @@ def shown(text: str) -> str:
     return "".join(out)
 
 
-def _open(given: "StrPath", what: str, step: str, error: Type[SigstoreOfflineError]) -> Tuple[int, os.stat_result]:
+def _open(given: "StrPath", what: str, step: "Union[Step, str]", error: Type[SigstoreOfflineError]) -> Tuple[int, os.stat_result]:
     """Open ``path`` for reading without blocking; return the descriptor of a regular file."""
     path = os.fspath(given)
     if isinstance(path, bytes):
@@ -74,7 +74,7 @@ def _open(given: "StrPath", what: str, step: str, error: Type[SigstoreOfflineErr
     return fd, status
 
 
-def read_input(path: "StrPath", *, limit: int, what: str, step: str,
+def read_input(path: "StrPath", *, limit: int, what: str, step: "Union[Step, str]",
                error: Type[SigstoreOfflineError] = InputError) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them, or ``error``."""
     fd, status = _open(path, what, step, error)
@@ -100,7 +100,7 @@ def read_input(path: "StrPath", *, limit: int, what: str, step: str,
 
 
 def hash_file(path: "StrPath", *, keep: bool = False, what: str = "artifact",
-              step: str = "artifact", algorithm: str = "sha256") -> Tuple[bytes, Optional[bytes]]:
+              step: Step = Step.ARTIFACT, algorithm: str = "sha256") -> Tuple[bytes, Optional[bytes]]:
     """SHA-256 (or ``algorithm``: ``sha512``) of the regular file ``path`` in fixed-size chunks
     (memory flat in its size), and its bytes when ``keep`` (only a managed Ed25519 key signs the
     bytes themselves)."""

@@ -4,6 +4,14 @@ Real Sigstore bundles are a few kilobytes; these limits are generous and exist s
 hostile input cannot make the verifier allocate without bound.
 """
 
+__all__ = [
+    "MAX_BUNDLE_BYTES", "MAX_JSON_VALUES", "MAX_MANIFEST_JSON_VALUES", "MAX_TRUSTED_ROOT_BYTES", "MAX_KEY_BYTES",
+    "MAX_TLOG_ENTRIES", "MAX_TIMESTAMPS", "MAX_CHAIN_CERTIFICATES", "MAX_PROOF_HASHES", "MAX_CHECKPOINT_BYTES",
+    "MAX_CHECKPOINT_SIGNATURES", "MAX_DSSE_PAYLOAD_BYTES", "MAX_INTEGER", "HASH_CHUNK_BYTES",
+    "MAX_ATTESTATION_FILE_BYTES", "MAX_ATTESTATIONS", "MAX_COSIGN_FILE_BYTES", "MAX_POLICY_BYTES",
+    "MAX_POLICY_PATTERNS", "MAX_POLICY_KEYS", "MAX_POLICY_SIGNERS", "MAX_MANIFEST_BYTES", "MAX_MANIFEST_ENTRIES",
+]
+
 # Real bundles are a few kilobytes (a CPython bundle ~10 KB, a GitHub attestation with many
 # subjects some hundreds); 4 MiB leaves room for big DSSE payloads and bounds what hostile input
 # costs (benchmarks/memory.py measures it).

@@ -5,7 +5,7 @@
 
 Every field the verifier relies on is decoded and checked once, here, at the edge; the
 verification steps never touch raw JSON. Errors are :class:`InputError` (exit 4) with
-``step="bundle"`` and a message naming the field. Unknown fields are ignored (as protobuf
+``step=Step.BUNDLE`` and a message naming the field. Unknown fields are ignored (as protobuf
 JSON parsers that discard unknown fields do); they can carry nothing the verifier trusts.
 
 Media types (protobuf-specs ``Bundle``): ``application/vnd.dev.sigstore.bundle+json;version=0.1``,
@@ -19,11 +19,12 @@ from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import _encoding as enc
 from . import _x509
-from .errors import InputError
+from .errors import InputError, Step
 from .limits import (
     MAX_BUNDLE_BYTES,
     MAX_CHAIN_CERTIFICATES,
@@ -34,6 +35,11 @@ from .limits import (
     MAX_TLOG_ENTRIES,
 )
 
+__all__ = [
+    "HASH_ALGORITHMS", "MEDIA_TYPES", "Bundle", "DsseEnvelope", "DsseSignature", "InclusionProof", "MessageSignature",
+    "PublicKey", "TlogEntry", "load_certificate", "parse_bundle", "parse_bundle_document",
+]
+
 MEDIA_TYPES = {
     "application/vnd.dev.sigstore.bundle+json;version=0.1": (0, 1),
     "application/vnd.dev.sigstore.bundle+json;version=0.2": (0, 2),
@@ -43,25 +49,54 @@ MEDIA_TYPES = {
 
 HASH_ALGORITHMS = {"SHA2_256": 32, "SHA2_384": 48, "SHA2_512": 64}
 
+#: The kinds of public key a Sigstore signature is made with: ECDSA, RSA, Ed25519. A certificate or
+#: key file may hold another kind that cryptography loads (DSA, Ed448, ...); the verify path passes
+#: it along unchanged and the signature then does not verify (step ``signature``).
+PublicKey = Union[ec.EllipticCurvePublicKey, rsa.RSAPublicKey, ed25519.Ed25519PublicKey]
+
 
 class MessageSignature(NamedTuple):
+    """A signature over the artifact itself (``messageSignature``).
+
+    Attributes:
+        signature: the signature bytes, never empty.
+        digest_algorithm: ``messageDigest.algorithm`` (a key of :data:`HASH_ALGORITHMS`), or None
+            when the bundle states no digest.
+        digest: ``messageDigest.digest``, as long as the algorithm says, or None with the algorithm.
+    """
+
     signature: bytes
     digest_algorithm: Optional[str]
     digest: Optional[bytes]
 
 
 class DsseSignature(NamedTuple):
+    """One DSSE signature. ``keyid`` is "" when the envelope names none (Sigstore's never do)."""
+
     signature: bytes
     keyid: str
 
 
 class DsseEnvelope(NamedTuple):
+    """A DSSE envelope (``dsseEnvelope``): ``payload`` as decoded from base64, its ``payload_type``
+    as stated, and at least one signature (verification requires exactly one)."""
+
     payload: bytes
     payload_type: str
     signatures: Tuple[DsseSignature, ...]
 
 
 class InclusionProof(NamedTuple):
+    """An RFC 6962/9162 inclusion proof as the bundle states it (nothing verified yet).
+
+    Attributes:
+        log_index: the leaf index the proof is for (Rekor v1: in the log shard, which may differ
+            from the entry's ``logIndex``).
+        root_hash: 32 bytes; tree_size: at least 1; hashes: the audit path, each 32 bytes.
+        checkpoint: the signed note (C2SP) text, or None when the bundle carries none (allowed only
+            for a v0.1 bundle whose entry has a signed entry timestamp).
+    """
+
     log_index: int
     root_hash: bytes
     tree_size: int
@@ -70,6 +105,19 @@ class InclusionProof(NamedTuple):
 
 
 class TlogEntry(NamedTuple):
+    """One transparency-log entry as the bundle states it (nothing verified yet).
+
+    Attributes:
+        log_index: ``logIndex``, the bundle's claim (authenticated only by a SET or, in Rekor v2, by
+            the inclusion proof: see ``Verified.log_index``).
+        log_id: the log's key id (SHA-256 of its public key), looked up in the trusted root.
+        kind, kind_version: ``kindVersion`` (e.g. ``hashedrekord``, ``0.0.1``), never empty.
+        integrated_time: Unix seconds, or None when absent or 0 (Rekor v2 entries carry no time).
+        inclusion_promise: the signed entry timestamp (SET), or None when the entry has none.
+        inclusion_proof: None when the entry has none (then a SET is required, v0.1 bundles only).
+        canonicalized_body: the logged body, never empty; its leaf hash is what the proof proves.
+    """
+
     log_index: int
     log_id: bytes
     kind: str
@@ -81,6 +129,19 @@ class TlogEntry(NamedTuple):
 
 
 class Bundle(NamedTuple):
+    """A parsed Sigstore bundle (:func:`parse_bundle`); verify it with ``verify.pipeline.verify``.
+
+    Attributes:
+        media_type: as declared, one of :data:`MEDIA_TYPES`; version: its (major, minor).
+        certificate: the signing (leaf) certificate, or None for a managed-key (``publicKey``) bundle.
+        chain: the certificates after the leaf in a v0.1/v0.2 ``x509CertificateChain``; () otherwise.
+        public_key_hint: None when the bundle carries a certificate; for a ``publicKey`` bundle its
+            ``hint``, or "" when it gives none. Never trusted: only a caller's key verifies.
+        tlog_entries: possibly empty (verification then fails at step ``tlog`` unless allowed).
+        rfc3161_timestamps: the DER ``signedTimestamp`` tokens, possibly empty.
+        content: the message signature or the DSSE envelope.
+    """
+
     media_type: str
     version: Tuple[int, int]
     certificate: Optional[x509.Certificate]
@@ -345,11 +406,11 @@ def _parse(doc: Any) -> Bundle:
 def parse_bundle(data: bytes, *, source: str = "bundle") -> Bundle:
     """Parse a bundle's bytes; raise :class:`InputError` (step ``bundle``) naming the problem."""
     if len(data) > MAX_BUNDLE_BYTES:
-        raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step="bundle")
+        raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step=Step.BUNDLE)
     try:
         document = enc.load_json(data)
     except ValueError as exc:
-        raise InputError(f"{source}: {exc}", step="bundle") from None
+        raise InputError(f"{source}: {exc}", step=Step.BUNDLE) from None
     return parse_bundle_document(document, source=source)
 
 
@@ -359,4 +420,4 @@ def parse_bundle_document(document: Any, *, source: str = "bundle") -> Bundle:
     try:
         return _parse(document)
     except ValueError as exc:
-        raise InputError(f"{source}: {exc}", step="bundle") from None
+        raise InputError(f"{source}: {exc}", step=Step.BUNDLE) from None

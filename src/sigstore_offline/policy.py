@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import re
 import types
-from typing import Dict, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple, Union
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from . import _der
-from .errors import VerificationError
+from .errors import Step, VerificationError
 
-STEP = "identity"
+__all__ = [
+    "STEP", "OIDC_ISSUER_LEGACY", "OIDC_ISSUER_V2", "OTHERNAME_SAN", "FULCIO_CLAIMS", "CertificateIdentity",
+    "summarise", "SignerPolicy", "Matcher", "Identity",
+]
+
+STEP = Step.IDENTITY
 OIDC_ISSUER_LEGACY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 OTHERNAME_SAN = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
@@ -108,19 +113,66 @@ class SignerPolicy(Protocol):
     """What the pipeline needs of a policy: :class:`Identity`, ``upstream.AnySigner``, the PEP 740
     Trusted Publisher policies."""
 
-    def check(self, found: CertificateIdentity) -> None: ...  # raise VerificationError(step="identity")
+    def check(self, found: CertificateIdentity) -> None: ...  # raise VerificationError(step=Step.IDENTITY)
 
     def describe(self) -> str: ...
 
 
-class Identity(NamedTuple):
-    """An identity policy; exactly one of ``san``/``san_regexp`` and of ``issuer``/``issuer_regexp``
-    (build it with :meth:`build`, which checks that)."""
+Matcher = Union[str, Pattern[str]]  # a str matches exactly, a compiled pattern with re.fullmatch
 
-    san: Optional[str] = None
-    san_regexp: Optional[Pattern[str]] = None
-    issuer: Optional[str] = None
-    issuer_regexp: Optional[Pattern[str]] = None
+
+def _form(value: object, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, re.Pattern):
+        return f"/{value.pattern}/"
+    raise TypeError(f"an identity policy's {name} is a str or a compiled pattern, not {type(value).__name__}")
+
+
+def _matches(expected: Matcher, value: str) -> bool:
+    return value == expected if isinstance(expected, str) else expected.fullmatch(value) is not None
+
+
+class Identity:
+    """An identity policy: one SAN form and one OIDC issuer form, each either an exact string or a
+    compiled pattern that must match the whole value. Both are required and checked on
+    construction, and an ``Identity`` cannot be changed afterwards, so one that exists is complete.
+
+    Attributes:
+        san: the expected SAN (any of the certificate's SANs may match).
+        issuer: the expected OIDC issuer.
+
+    Build one from options with :meth:`build` (exactly one of ``san``/``san_regexp`` and of
+    ``issuer``/``issuer_regexp``), or directly: ``Identity(san="a@example.org", issuer=re.compile(...))``.
+    """
+
+    __slots__ = ("san", "issuer")
+    san: Matcher
+    issuer: Matcher
+
+    def __init__(self, san: Matcher, issuer: Matcher) -> None:
+        _form(san, "san")
+        _form(issuer, "issuer")
+        object.__setattr__(self, "san", san)
+        object.__setattr__(self, "issuer", issuer)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Identity cannot be changed (build a new one): {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"an Identity cannot be changed (build a new one): {name}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Identity) and (self.san, self.issuer) == (other.san, other.issuer)
+
+    def __hash__(self) -> int:
+        return hash((self.san, self.issuer))
+
+    def __repr__(self) -> str:
+        return f"Identity(san={self.san!r}, issuer={self.issuer!r})"
+
+    def __reduce__(self) -> Tuple[type, Tuple[Matcher, Matcher]]:
+        return Identity, (self.san, self.issuer)
 
     @classmethod
     def build(
@@ -131,40 +183,34 @@ class Identity(NamedTuple):
         issuer: Optional[str] = None,
         issuer_regexp: Optional[str] = None,
     ) -> "Identity":
-        if (san is None) == (san_regexp is None):
+        """Raises ValueError unless exactly one of each pair is given (or a regexp does not compile)."""
+        if san is not None and san_regexp is None:
+            san_form: Matcher = san
+        elif san is None and san_regexp is not None:
+            san_form = re.compile(san_regexp)
+        else:
             raise ValueError("an identity policy needs exactly one of san or san_regexp")
-        if (issuer is None) == (issuer_regexp is None):
+        if issuer is not None and issuer_regexp is None:
+            issuer_form: Matcher = issuer
+        elif issuer is None and issuer_regexp is not None:
+            issuer_form = re.compile(issuer_regexp)
+        else:
             raise ValueError("an identity policy needs exactly one of issuer or issuer_regexp")
-        return cls(
-            san=san,
-            san_regexp=re.compile(san_regexp) if san_regexp is not None else None,
-            issuer=issuer,
-            issuer_regexp=re.compile(issuer_regexp) if issuer_regexp is not None else None,
-        )
+        return cls(san=san_form, issuer=issuer_form)
 
     def describe(self) -> str:
-        san = self.san if self.san is not None else f"/{self.san_regexp.pattern}/"  # type: ignore[union-attr]
-        issuer = self.issuer if self.issuer is not None else f"/{self.issuer_regexp.pattern}/"  # type: ignore[union-attr]
-        return f"{san} ({issuer})"
+        return f"{_form(self.san, 'san')} ({_form(self.issuer, 'issuer')})"
 
     def check(self, found: CertificateIdentity) -> None:
-        if self.san is not None:
-            san_ok = self.san in found.sans
-        else:
-            san_ok = any(self.san_regexp.fullmatch(s) for s in found.sans)  # type: ignore[union-attr]
-        if not san_ok:
+        """Raises VerificationError (step ``identity``) unless a SAN and the issuer match."""
+        if not any(_matches(self.san, s) for s in found.sans):
             raise VerificationError(
-                f"certificate identity is {', '.join(found.sans) or '(none)'}, expected {self.describe().split(' (')[0]}",
+                f"certificate identity is {', '.join(found.sans) or '(none)'}, expected {_form(self.san, 'san')}",
                 step=STEP,
             )
         if found.issuer is None:
             raise VerificationError("certificate names no OIDC issuer", step=STEP)
-        if self.issuer is not None:
-            issuer_ok = found.issuer == self.issuer
-        else:
-            issuer_ok = self.issuer_regexp.fullmatch(found.issuer) is not None  # type: ignore[union-attr]
-        if not issuer_ok:
-            expected = self.issuer if self.issuer is not None else f"/{self.issuer_regexp.pattern}/"  # type: ignore[union-attr]
+        if not _matches(self.issuer, found.issuer):
             raise VerificationError(
-                f"certificate OIDC issuer is {found.issuer}, expected {expected}", step=STEP
+                f"certificate OIDC issuer is {found.issuer}, expected {_form(self.issuer, 'issuer')}", step=STEP
             )

@@ -129,7 +129,7 @@ class Publisher(NamedTuple):
         return f"{kind} {self.repository} ({workflow}, {ref})"
 
     def check(self, found: "CertificateIdentity") -> None:
-        from .errors import VerificationError
+        from .errors import Step, VerificationError
         from .pypi import publishers
 
         base = (publishers.GitHubPublisher(self.repository, self.workflow) if self.forge == GITHUB
@@ -140,7 +140,7 @@ class Publisher(NamedTuple):
             shown = "absent or malformed" if signer is None else repr(signer)
             raise VerificationError(
                 f"certificate Build Signer URI (1.9) is {shown}, not a workflow of {self.url}",
-                step="identity",
+                step=Step.IDENTITY,
                 hint="a reusable workflow of another repository signed; name it as the signer explicitly",
             )
         if self.ref is not None:
@@ -149,7 +149,7 @@ class Publisher(NamedTuple):
                 shown = "absent or malformed" if ref is None else repr(ref)
                 what = "does not match" if self.ref.is_glob else "is not"
                 raise VerificationError(f"certificate Source Repository Ref (1.14) is {shown}, which {what}"
-                                        f" {self.ref.text!r}", step="identity")
+                                        f" {self.ref.text!r}", step=Step.IDENTITY)
 
 
 def publisher(repository_spec: str, *, workflow: Optional[str] = None, ref: Optional[str] = None,

@@ -29,7 +29,7 @@ from typing import Any, Dict, NamedTuple, Optional, Tuple
 
 from . import cosign, hints
 from ._encoding import utc
-from .errors import InputError, VerificationError
+from .errors import InputError, Step, VerificationError
 from .inputs import hash_file, read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_KEY_BYTES
 from .model import Bundle
@@ -69,7 +69,7 @@ _DIGEST = re.compile(r"(sha256|sha384|sha512|[a-z0-9-]+):([0-9a-fA-F]+)")
 _SHA256 = re.compile(r"sha256:([0-9a-fA-F]{64})")
 _SHA512 = re.compile(r"sha512:([0-9a-fA-F]{128})")
 _DIGEST_LENGTHS = {"sha256": 64, "sha512": 128}
-_HINT_STEPS = ("certificate-chain", "tlog", "timestamp")
+_HINT_STEPS = (Step.CERTIFICATE_CHAIN, Step.TLOG, Step.TIMESTAMP)
 REKOR_FRAGMENT_HINT = hints.REKOR_FRAGMENT
 STAGING_HINT = hints.STAGING
 
@@ -162,14 +162,14 @@ def load_key(path: str) -> Any:
 
     from . import _x509
 
-    data = read_input(path, limit=MAX_KEY_BYTES, what="key", step="key")
+    data = read_input(path, limit=MAX_KEY_BYTES, what="key", step=Step.KEY)
     try:
         return load_der_public_key(_x509.pem_public_key(data))  # canonical DER on every cryptography version
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise InputError(f"key {shown(path)} is not a PEM public key", step="key") from None
+        raise InputError(f"key {shown(path)} is not a PEM public key", step=Step.KEY) from None
     except Exception as exc:  # noqa: BLE001 -- whatever cryptography raises on odd input is malformed input
         raise InputError(f"key {shown(path)} is not a usable PEM public key ({type(exc).__name__})",
-                         step="key") from None
+                         step=Step.KEY) from None
 
 
 # --- 3. the target --------------------------------------------------------------------------
@@ -207,10 +207,10 @@ def resolve_target(spec: str, *, name: Optional[str] = None) -> Target:
         other = _DIGEST.fullmatch(spec)
         if other and other.group(1) not in _DIGEST_LENGTHS:
             raise InputError(f"{shown(spec)}: unsupported digest algorithm {other.group(1)!r}; give the file,"
-                             " or its sha256: (or sha512:) digest", step="artifact")
+                             " or its sha256: (or sha512:) digest", step=Step.ARTIFACT)
         if other:
             raise InputError(f"{shown(spec)}: a {other.group(1)} digest has {_DIGEST_LENGTHS[other.group(1)]} hex"
-                             f" digits, found {len(other.group(2))}", step="artifact")
+                             f" digits, found {len(other.group(2))}", step=Step.ARTIFACT)
     return Target(spec, spec, None, name if name is not None else os.path.basename(spec))
 
 
@@ -229,18 +229,18 @@ def find_bundle(target: Target, explicit: Optional[str]) -> str:
     if os.path.lexists(target.path + ".rekor"):
         raise InputError(
             f"no bundle for {shown(target.path)}: {shown(target.path)}.rekor is a Rekor entry fragment, not a bundle",
-            step="bundle",
+            step=Step.BUNDLE,
             hint=REKOR_FRAGMENT_HINT,
         )
     raise InputError(f"no bundle for {shown(target.path)}: neither {shown(target.path)}.sigstore nor"
-                     f" {shown(target.path)}.sigstore.json exists", step="bundle",
+                     f" {shown(target.path)}.sigstore.json exists", step=Step.BUNDLE,
                      hint="name the bundle explicitly")
 
 
 def load_bundle(path: str) -> Bundle:
     """Read (size-capped) and parse a bundle file: a Sigstore bundle, or cosign's old bundle JSON.
     Every problem is an :class:`InputError` at step ``bundle``."""
-    raw = read_input(path, limit=MAX_BUNDLE_BYTES, what="bundle", step="bundle")
+    raw = read_input(path, limit=MAX_BUNDLE_BYTES, what="bundle", step=Step.BUNDLE)
     return cosign.parse_any_bundle(raw, source=shown(path))
 
 
@@ -335,7 +335,7 @@ def artifact_digest(target: Target, bundle: Bundle, key: Any = None) -> Tuple[by
         if len(target.digest) != 32 and not isinstance(bundle.content, DsseEnvelope):
             raise InputError(f"{shown(target.spec)}: this bundle signs the artifact's SHA-256 (a message signature),"
                              " which a sha512: digest cannot be checked against; give the file, or its sha256:"
-                             " digest", step="artifact")
+                             " digest", step=Step.ARTIFACT)
         return target.digest, None
     from cryptography.hazmat.primitives.asymmetric import ed25519  # only managed Ed25519 keys need the bytes
 
@@ -359,7 +359,7 @@ def staging_hint(bundle: Bundle, exc: VerificationError, artifact: Artifact, pol
     return STAGING_HINT
 
 
-_SNAPSHOT_STEPS = ("certificate-chain", "tlog", "timestamp", "sct")
+_SNAPSHOT_STEPS = (Step.CERTIFICATE_CHAIN, Step.TLOG, Step.TIMESTAMP, Step.SCT)
 
 
 def snapshot_hint(bundle: Bundle, exc: VerificationError, trust: TrustMaterial) -> Optional[str]:
@@ -445,21 +445,21 @@ def verify_pypi(request: PypiRequest, trust: TrustMaterial) -> Any:
 
     if request.target.digest is not None and len(request.target.digest) != 32:
         raise InputError(f"{shown(request.target.spec)}: PEP 740 attestations name a distribution by its SHA-256;"
-                         " give the file or its sha256: digest", step="artifact")
+                         " give the file or its sha256: digest", step=Step.ARTIFACT)
     digest = digest_of(request.target)[0]
     provenance, attestations = request.provenance, request.attestations
     if provenance is None and not attestations:
         provenance, attestations = find_attestations(request.target)
     if provenance is not None:
         parsed = parse_provenance(read_input(provenance, limit=MAX_ATTESTATION_FILE_BYTES, what="provenance",
-                                             step="provenance"), source=shown(provenance))
+                                             step=Step.PROVENANCE), source=shown(provenance))
         sources = [Source(a, bundle.publisher) for bundle in parsed.bundles for a in bundle.attestations]
     else:
         if getattr(request.policy, "environment", None) is not None:
             raise ValueError(f"{shown(request.target.spec)}: an environment is checked against a provenance's"
                              " publisher record, and attestation objects carry none")
         sources = [Source(parse_attestation(read_input(path, limit=MAX_ATTESTATION_FILE_BYTES, what="attestation",
-                                                       step="attestation"), source=shown(path)))
+                                                       step=Step.ATTESTATION), source=shown(path)))
                    for path in attestations]
 
     def hint(bundle: Bundle, exc: VerificationError, artifact: Artifact) -> Optional[str]:

@@ -18,14 +18,16 @@ import re
 from typing import Dict, List, NamedTuple, Pattern, Tuple
 
 from . import _encoding as enc
-from .errors import UsageError, VerificationError
+from .errors import Step, UsageError, VerificationError
 from .inputs import read_input
 from .limits import MAX_POLICY_BYTES, MAX_POLICY_KEYS, MAX_POLICY_PATTERNS, MAX_POLICY_SIGNERS
 from .policy import CertificateIdentity, Identity, SignerPolicy
 
+__all__ = ["FORMAT", "SHIPPED", "STEP", "AnySigner", "UpstreamPolicy", "parse_policy", "shipped_names", "load_policy"]
+
 FORMAT = "sigstore-offline-policy/1"
 SHIPPED = pathlib.Path(__file__).resolve().parent / "policies"
-STEP = "policy"
+STEP = Step.POLICY
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _TOP_KEYS = frozenset({"format", "name", "description", "source", "artifacts", "signers"})
 _SIGNER_KEYS = frozenset({"identity", "identity_regexp", "issuer", "issuer_regexp"})
@@ -51,7 +53,7 @@ class AnySigner(NamedTuple):
         raise VerificationError(
             f"certificate names {', '.join(found.sans) or '(no identity)'} ({found.issuer or 'no issuer'}),"
             f" but {self.context} expects {self.describe()}",
-            step="identity",
+            step=Step.IDENTITY,
         )
 
 

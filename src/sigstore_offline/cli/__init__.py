@@ -1,1 +1,3 @@
 """Command-line entry points. Only here is I/O done and the exit code decided."""
+
+__all__: "list[str]" = []

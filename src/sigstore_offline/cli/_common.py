@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, NoReturn, Optio
 
 from .. import hints
 from .._encoding import utc
-from ..errors import EXIT_BUG, EXIT_OK, SigstoreOfflineError, UsageError
+from ..errors import EXIT_BUG, EXIT_OK, SigstoreOfflineError, Step, UsageError
 from ..inputs import shown
 
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
@@ -259,7 +259,7 @@ def setup_failed(exc: SigstoreOfflineError, *, prog: str, json_mode: bool, out: 
     one line on stderr, with --json a record with no artifact; the exit status."""
     err.write(f"{prog}: error: {shown(str(in_cli_words(exc)))}\n")
     if json_mode:
-        out.write(json.dumps(failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
+        out.write(json.dumps(failure_record(None, exc, step=exc.step or Step.USAGE), sort_keys=True) + "\n")
     return exc.exit_code
 
 

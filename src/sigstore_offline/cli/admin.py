@@ -22,7 +22,7 @@ from typing import Any, Dict, List, NoReturn, Optional, Sequence, TextIO
 
 from .. import __version__
 from .. import _encoding as enc
-from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, SigstoreOfflineError, TrustRootError, UsageError
+from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, SigstoreOfflineError, Step, TrustRootError, UsageError
 from ..inputs import read_input
 from ..trust import snapshot as snap
 from ..trust import store
@@ -116,7 +116,7 @@ def _refresh(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> i
                                  bootstrap_root=bootstrap, check=args.check, timeout=args.timeout,
                                  report=report, mirror=args.mirror, source_note=args.source_note)
     except OSError as exc:
-        raise TrustRootError(f"cannot write the snapshot {dest}: {exc}", step="trust-root") from None
+        raise TrustRootError(f"cannot write the snapshot {dest}: {exc}", step=Step.TRUST_ROOT) from None
     versions = ", ".join(f"{role} v{outcome.versions[role]}" for role in snap.TUF_ROLES)
     if not outcome.changes:
         out.write("no change to the trust material or the TUF metadata\n")

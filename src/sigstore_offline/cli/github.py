@@ -21,6 +21,8 @@ from ..inputs import shown
 from . import _common
 from ._common import EXIT_STATUS, Parser
 
+__all__ = ["PROG", "SLSA_PROVENANCE_V1", "build_parser", "policy_from_args", "trust_from_args", "main"]
+
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
     from ..github import AttestationPolicy
     from ..request import TrustMaterial

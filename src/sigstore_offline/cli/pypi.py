@@ -22,6 +22,8 @@ from ..pypi import distname
 from . import _common
 from ._common import EXIT_STATUS, Parser
 
+__all__ = ["PROG", "DEFAULT_SUFFIXES", "build_parser", "policy_from_args", "verify_target", "main"]
+
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
     from ..request import PypiRequest, TrustMaterial
 

@@ -39,6 +39,7 @@ from ..errors import (
     EXIT_USAGE,
     InputError,
     SigstoreOfflineError,
+    Step,
     TrustRootError,
     UsageError,
     VerificationError,
@@ -46,6 +47,11 @@ from ..errors import (
 from ..inputs import read_input, shown
 from . import _common
 from ._common import Parser
+
+__all__ = [
+    "PROG", "MAX_SIGNERS_BYTES", "MAX_SIGNERS", "Signer", "parse_publisher_line", "parse_signers", "read_signers",
+    "build_parser", "check", "main", "entry",
+]
 
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
     from ..policy import Identity
@@ -219,7 +225,7 @@ def _choose(found: Any, signers: Sequence[Signer], signers_path: str) -> Signer:
     raise VerificationError(
         f"signed by {who} ({found.issuer or 'no OIDC issuer'}), which is not one of the"
         f" {len(signers)} signer(s) listed in {signers_path}",
-        step="identity",
+        step=Step.IDENTITY,
     )
 
 
@@ -240,7 +246,7 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMa
         raise VerificationError(
             f"bundle {shown(bundle_path)} is signed with a managed key, not a Sigstore identity; a signers file"
             " lists identities only (use verify-offline --key for managed keys)",
-            step="identity",
+            step=Step.IDENTITY,
         )
     found = summarise(bundle.certificate)
     signer = _choose(found, signers, signers_path)

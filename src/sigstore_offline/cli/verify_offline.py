@@ -19,6 +19,8 @@ from ..inputs import shown
 from . import _common
 from ._common import EXIT_STATUS, Parser
 
+__all__ = ["PROG", "build_parser", "MAX_JOBS", "main", "entry"]
+
 if TYPE_CHECKING:  # the verify path is imported on first use: --help, --version and usage errors stay cheap
     from ..policy import SignerPolicy
     from ..request import Request, TrustMaterial

@@ -11,3 +11,5 @@
 
 The CLI is ``verify-offline pypi`` (:mod:`sigstore_offline.cli.pypi`).
 """
+
+__all__: "list[str]" = []

@@ -31,7 +31,7 @@ import json
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from .. import _encoding as enc
-from ..errors import InputError
+from ..errors import InputError, Step
 from ..limits import (
     MAX_ATTESTATION_FILE_BYTES,
     MAX_ATTESTATIONS,
@@ -39,6 +39,11 @@ from ..limits import (
     MAX_TLOG_ENTRIES,
 )
 from ..model import Bundle, load_certificate, parse_bundle
+
+__all__ = [
+    "IN_TOTO_PAYLOAD_TYPE", "BUNDLE_MEDIA_TYPE", "PUBLISHER_FIELDS", "Attestation", "PublisherRecord",
+    "AttestationBundle", "Provenance", "parse_attestation", "parse_provenance", "to_bundle",
+]
 
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -84,11 +89,11 @@ class Provenance(NamedTuple):
     bundles: Tuple[AttestationBundle, ...]
 
 
-def _fail(step: str, source: str, message: str) -> InputError:
+def _fail(step: Step, source: str, message: str) -> InputError:
     return InputError(f"{source}: {message}", step=step)
 
 
-def _load(data: bytes, source: str, step: str) -> Any:
+def _load(data: bytes, source: str, step: Step) -> Any:
     if len(data) > MAX_ATTESTATION_FILE_BYTES:
         raise _fail(step, source, f"larger than {MAX_ATTESTATION_FILE_BYTES} bytes")
     try:
@@ -133,11 +138,11 @@ def _attestation(value: Any, what: str, where: str) -> Attestation:
 
 def parse_attestation(data: bytes, *, source: str) -> Attestation:
     """Parse one attestation object (a ``*.publish.attestation`` file)."""
-    document = _load(data, source, "attestation")
+    document = _load(data, source, Step.ATTESTATION)
     try:
         return _attestation(document, "attestation", source)
     except ValueError as exc:
-        raise _fail("attestation", source, str(exc)) from None
+        raise _fail(Step.ATTESTATION, source, str(exc)) from None
 
 
 def _publisher(value: Any, what: str) -> PublisherRecord:
@@ -157,7 +162,7 @@ def _publisher(value: Any, what: str) -> PublisherRecord:
 
 def parse_provenance(data: bytes, *, source: str) -> Provenance:
     """Parse a provenance object (a ``*.provenance`` file: PyPI's Integrity API response)."""
-    document = _load(data, source, "provenance")
+    document = _load(data, source, Step.PROVENANCE)
     try:
         top = enc.obj(document, "provenance")
         _version(top, "provenance")
@@ -184,7 +189,7 @@ def parse_provenance(data: bytes, *, source: str) -> Provenance:
             )
             bundles.append(AttestationBundle(publisher, attestations))
     except ValueError as exc:
-        raise _fail("provenance", source, str(exc)) from None
+        raise _fail(Step.PROVENANCE, source, str(exc)) from None
     return Provenance(source, tuple(bundles))
 
 
@@ -212,4 +217,4 @@ def to_bundle(attestation: Attestation) -> Bundle:
     except InputError as exc:
         # Name the attestation's own fields: the entries are the bundle's tlogEntries.
         message = exc.message.replace("tlogEntries[", "verification_material.transparency_entries[")
-        raise InputError(message, step="attestation") from None
+        raise InputError(message, step=Step.ATTESTATION) from None

@@ -21,6 +21,11 @@ from __future__ import annotations
 import re
 from typing import FrozenSet, NamedTuple, Optional, Tuple, Union
 
+__all__ = [
+    "SDIST_SUFFIXES", "WHEEL_SUFFIX", "InvalidFilename", "VersionKey", "version_key", "normalize_name", "Sdist",
+    "Wheel", "DistName", "parse_filename", "same_distribution",
+]
+
 # PEP 440, appendix B ("parsing version strings with regular expressions"), written out: optional
 # surrounding whitespace and a leading "v"; epoch, release, pre-, post- and dev-release, local
 # label. Letters are case-insensitive; the version proper is ASCII-only.

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional, Union
 
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 from ..fulcio import (  # noqa: F401 -- re-exported: callers read them here
     BUILD_CONFIG_URI,
     BUILD_SIGNER_URI,
@@ -51,8 +51,15 @@ from ..fulcio import (  # noqa: F401 -- re-exported: callers read them here
 from ..policy import CertificateIdentity
 from .attestation import PublisherRecord
 
-STEP = "identity"
-RECORD_STEP = "publisher"
+__all__ = [
+    "STEP", "RECORD_STEP", "ISSUER_V2", "BUILD_SIGNER_URI", "SOURCE_REPOSITORY_URI",
+    "SOURCE_REPOSITORY_DIGEST", "SOURCE_REPOSITORY_REF", "BUILD_CONFIG_URI", "CLAIM_NAMES", "GITHUB_ISSUER",
+    "GITHUB", "GITLAB_ISSUER", "GITLAB", "GOOGLE_ISSUER", "CIRCLECI_ISSUER", "GitHubPublisher", "GitLabPublisher",
+    "GooglePublisher", "CircleCIPublisher", "Publisher", "PUBLISHER_TYPES", "from_record", "check_record",
+]
+
+STEP = Step.IDENTITY
+RECORD_STEP = Step.PUBLISHER
 CLAIM_NAMES = {
     ISSUER_V2: "OIDC issuer (1.8)",
     BUILD_SIGNER_URI: "Build Signer URI (1.9)",
@@ -63,7 +70,7 @@ CLAIM_NAMES = {
 }
 
 
-def _claim(found: CertificateIdentity, oid: str, expected: str, *, step: str = STEP) -> None:
+def _claim(found: CertificateIdentity, oid: str, expected: str, *, step: Step = STEP) -> None:
     value = found.claims.get(oid)
     if value == expected:
         return

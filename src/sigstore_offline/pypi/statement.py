@@ -17,10 +17,12 @@ import hmac
 from typing import Any, Mapping
 
 from .. import _encoding as enc
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 from . import distname
 
-STEP = "statement"
+__all__ = ["STEP", "STATEMENT_V1", "PUBLISH_V1", "SLSA_PROVENANCE_V1", "PREDICATE_TYPES", "check_statement"]
+
+STEP = Step.STATEMENT
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 PUBLISH_V1 = "https://docs.pypi.org/attestations/publish/v1"
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"

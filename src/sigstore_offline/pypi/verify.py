@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from .._encoding import utc
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 from ..model import Bundle, DsseEnvelope
 from ..policy import summarise
 from ..trust.trusted_root import TrustedRoot
@@ -28,6 +28,8 @@ from ..verify.pipeline import Artifact, Verified, verify
 from . import publishers
 from .attestation import Attestation, PublisherRecord, to_bundle
 from .statement import check_statement
+
+__all__ = ["HintFunction", "Source", "AttestationResult", "DistributionResult", "verify_distribution"]
 
 # (bundle, the pipeline's failure, the artifact) -> a hint, e.g. "did you mean --staging?"
 HintFunction = Callable[[Bundle, VerificationError, Artifact], Optional[str]]
@@ -88,14 +90,20 @@ def verify_distribution(
     ``policy`` is an identity policy (``check``/``describe``): a :mod:`.publishers` Trusted
     Publisher, whose provenance records are then cross-checked, or a plain
     :class:`sigstore_offline.policy.Identity`, which checks only the certificates.
+
+    Raises:
+        VerificationError: ``Step.ATTESTATION`` (none given), ``Step.STATEMENT`` (the signed
+            statement does not name the distribution), ``Step.PUBLISHER`` (a provenance record
+            disagrees), or any step of :func:`sigstore_offline.verify.pipeline.verify`.
+        InputError: an attestation is malformed, at the step that read it.
     """
     if not sources:
-        raise VerificationError("no attestation to verify", step="attestation")
+        raise VerificationError("no attestation to verify", step=Step.ATTESTATION)
     trusted_publisher = isinstance(policy, publishers.PUBLISHER_TYPES)
     if getattr(policy, "environment", None) is not None and any(s.record is None for s in sources):
         # The CLI refuses this combination; a library caller gets the same answer.
         raise VerificationError("an environment can only be checked against a provenance's publisher record",
-                                step="publisher")
+                                step=Step.PUBLISHER)
     bundles = [to_bundle(source.attestation) for source in sources]
     artifact = Artifact(filename, digest, None)
     results: List[AttestationResult] = []
@@ -107,7 +115,7 @@ def verify_distribution(
             extra = hint(bundle, exc, artifact) if hint is not None and exc.hint is None else None
             raise exc.with_context(prefix=f"{where}: ", hint=extra) from exc
         if not isinstance(bundle.content, DsseEnvelope):  # pragma: no cover -- to_bundle makes DSSE bundles
-            raise VerificationError(f"{where}: not a DSSE attestation", step="statement")
+            raise VerificationError(f"{where}: not a DSSE attestation", step=Step.STATEMENT)
         predicate_type = check_statement(bundle.content.payload, filename=filename, digest=digest, where=where)
         if trusted_publisher and source.record is not None and bundle.certificate is not None:
             publishers.check_record(policy, source.record, summarise(bundle.certificate), where=where)

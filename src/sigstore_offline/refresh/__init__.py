@@ -5,3 +5,5 @@ Only the admin command imports this package; nothing on the verify path does. ``
 themselves; ``diff`` needs only the standard library and the trusted-root parser, so importing this
 package never imports python-tuf.
 """
+
+__all__: "list[str]" = []

@@ -36,6 +36,8 @@ from .._encoding import utc
 from ..trust import snapshot as snap
 from .update import import_tuf, quiet_deprecations
 
+__all__ = ["Finding", "AuditReport", "audit"]
+
 
 class Finding(NamedTuple):
     level: str  # "ok", "note", "expired" or "problem"

@@ -21,6 +21,8 @@ from .._encoding import utc
 from ..verify.certchain import not_after
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot, ValidityWindow
 
+__all__ = ["KINDS", "summarize", "trust_root_changes", "root_summary", "snapshot_changes"]
+
 KINDS = (
     ("certificate_authorities", "Fulcio CA"),
     ("tlogs", "Rekor log"),

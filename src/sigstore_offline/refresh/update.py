@@ -38,10 +38,15 @@ import warnings
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 from .. import __version__
-from ..errors import InputError, TrustRootError, UsageError
+from ..errors import InputError, Step, TrustRootError, UsageError
 from ..trust import snapshot as snap
 from ..trust.trusted_root import TrustedRoot, parse_trusted_root
 from . import diff
+
+__all__ = [
+    "KNOWN_INSTANCES", "TRUSTED_ROOT", "OPTIONAL_TARGETS", "REVIEWED", "DEFAULT_TIMEOUT", "EXTRA_MISSING",
+    "quiet_deprecations", "import_tuf", "Outcome", "fetch", "refresh", "recover", "write_snapshot",
+]
 
 KNOWN_INSTANCES = {
     "sigstore": "https://tuf-repo-cdn.sigstore.dev",
@@ -151,16 +156,16 @@ def _describe_tuf_error(tuf: Any, exc: BaseException, tuf_url: str) -> Exception
     exceptions = tuf.exceptions
     if isinstance(exc, exceptions.DownloadLengthMismatchError):
         return TrustRootError(f"{tuf_url} served more bytes than the signed metadata allows: {exc}",
-                              step="tuf-refresh")
+                              step=Step.TUF_REFRESH)
     if isinstance(exc, exceptions.SlowRetrievalError):
         return InputError(f"{tuf_url} is too slow or stalled: {exc or 'no data within the timeout'}",
-                          step="download")
+                          step=Step.DOWNLOAD)
     if isinstance(exc, exceptions.DownloadHTTPError):
-        return InputError(f"{tuf_url}: HTTP status {exc.status_code}: {exc}", step="download")
+        return InputError(f"{tuf_url}: HTTP status {exc.status_code}: {exc}", step=Step.DOWNLOAD)
     if isinstance(exc, exceptions.DownloadError):
         cause = exc.__cause__
         detail = f"{exc}" + (f" ({type(cause).__name__})" if cause is not None and not str(exc) else "")
-        return InputError(f"cannot download from {tuf_url}: {detail}", step="download")
+        return InputError(f"cannot download from {tuf_url}: {detail}", step=Step.DOWNLOAD)
     kind = {
         exceptions.ExpiredMetadataError: "expired metadata (freeze attack, or a stale mirror)",
         exceptions.BadVersionNumberError: "version rollback or mismatch",
@@ -169,8 +174,8 @@ def _describe_tuf_error(tuf: Any, exc: BaseException, tuf_url: str) -> Exception
     }
     for cls, words in kind.items():
         if isinstance(exc, cls):
-            return TrustRootError(f"{tuf_url}: {words}: {exc}", step="tuf-refresh")
-    return TrustRootError(f"{tuf_url}: metadata rejected: {type(exc).__name__}: {exc}", step="tuf-refresh")
+            return TrustRootError(f"{tuf_url}: {words}: {exc}", step=Step.TUF_REFRESH)
+    return TrustRootError(f"{tuf_url}: metadata rejected: {type(exc).__name__}: {exc}", step=Step.TUF_REFRESH)
 
 
 def fetch(*, anchor_root: bytes, tuf_url: str, seed: Mapping[str, bytes], timeout: float,
@@ -201,7 +206,7 @@ def fetch(*, anchor_root: bytes, tuf_url: str, seed: Mapping[str, bytes], timeou
                     if info is None:
                         if target == TRUSTED_ROOT:
                             raise TrustRootError(f"{tuf_url}: the targets metadata does not list {TRUSTED_ROOT}",
-                                                 step="tuf-refresh")
+                                                 step=Step.TUF_REFRESH)
                         continue
                     path = pathlib.Path(work, "download", target)
                     path.parent.mkdir(exist_ok=True)
@@ -230,7 +235,7 @@ def _resolve(dest: pathlib.Path, instance: Optional[str], tuf_url: Optional[str]
         info, files = snap.read_pinned(dest)
         if "root.json" not in files:
             raise TrustRootError(f"trust-root snapshot {dest}: root.json is not pinned; cannot refresh through TUF",
-                                 step="trust-root")
+                                 step=Step.TRUST_ROOT)
         if instance is not None and instance != info.instance:
             raise UsageError(f"{dest} holds instance {info.instance!r}, not {instance!r}")
         url = tuf_url or info.tuf_url or KNOWN_INSTANCES.get(info.instance, "")
@@ -264,7 +269,7 @@ def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[st
     try:
         anchor_version = _version(anchor)
     except (ValueError, KeyError, TypeError) as exc:
-        raise TrustRootError(f"the anchor root.json is not TUF root metadata: {exc}", step="trust-root") from None
+        raise TrustRootError(f"the anchor root.json is not TUF root metadata: {exc}", step=Step.TRUST_ROOT) from None
     seed: Dict[str, bytes] = {n: old_files[n] for n in ("timestamp.json", "snapshot.json", "targets.json") if n in old_files}
     files, walked = fetch(anchor_root=anchor, tuf_url=mirror or url, seed=seed, timeout=timeout, tuf=tuf)
 
@@ -273,7 +278,7 @@ def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[st
     for role, old_version in sorted((old_info.tuf_versions if old_info else {}).items()):
         if role in versions and versions[role] < old_version:
             raise TrustRootError(f"{url}: rollback refused: the repository serves {role} v{versions[role]},"
-                                 f" older than v{old_version} in the current snapshot {dest}", step="tuf-refresh")
+                                 f" older than v{old_version} in the current snapshot {dest}", step=Step.TUF_REFRESH)
 
     # Step 4: the new snapshot.
     new_root = parse_trusted_root(files[TRUSTED_ROOT], source=f"{url} {TRUSTED_ROOT}")

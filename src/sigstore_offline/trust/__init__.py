@@ -1,1 +1,3 @@
 """Trust material: ``trusted_root.json`` parsing and the shipped trust-root snapshots."""
+
+__all__: "list[str]" = []

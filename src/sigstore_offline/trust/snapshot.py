@@ -25,9 +25,15 @@ import pathlib
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from .. import _encoding as enc
-from ..errors import TrustRootError
+from ..errors import Step, TrustRootError
 from ..limits import MAX_TRUSTED_ROOT_BYTES
 from .trusted_root import TrustedRoot, parse_trusted_root
+
+__all__ = [
+    "MANIFEST", "FORMAT", "MAX_MANIFEST_BYTES", "MAX_FILES", "STALE_AFTER_DAYS", "EARLIEST_REFRESH",
+    "LATEST_REFRESH", "CLOCK_SKEW", "TUF_ROLES", "TUF_METADATA", "PinnedFile", "SnapshotInfo", "check_age",
+    "utc_text", "read_pinned", "load_snapshot", "manifest_bytes", "build_manifest", "main",
+]
 
 MANIFEST = "manifest.json"
 FORMAT = "sigstore-offline-trust-root/1"
@@ -105,12 +111,12 @@ def check_age(info: SnapshotInfo, now: datetime.datetime, *, max_age_days: Optio
         words = (f"trust-root snapshot {info.directory} says it was refreshed {when}, {-age:.0f} days after"
                  f" the current time {enc.utc(now)}: the clock or the manifest is wrong, its age is unknown")
         if max_age_days is not None:
-            raise TrustRootError(words, step="trust-root", hint="check the clock, or " + update)
+            raise TrustRootError(words, step=Step.TRUST_ROOT, hint="check the clock, or " + update)
         return [words]
     if max_age_days is not None and age > max_age_days:
         raise TrustRootError(
             f"trust-root snapshot {info.directory} was refreshed {when}, {age:.0f} days ago,"
-            f" older than the limit of {max_age_days:g} days", step="trust-root", hint=update)
+            f" older than the limit of {max_age_days:g} days", step=Step.TRUST_ROOT, hint=update)
     if age > stale_after_days:
         return [f"trust-root snapshot {info.directory} is {age:.0f} days old (refreshed {when});"
                 f" a newer one may know logs, CAs and keys that bundles use: {update}"]
@@ -135,7 +141,7 @@ def _time(value: Any, what: str) -> datetime.datetime:
 
 
 def _fail(directory: pathlib.Path, message: str) -> TrustRootError:
-    return TrustRootError(f"trust-root snapshot {directory}: {message}", step="trust-root")
+    return TrustRootError(f"trust-root snapshot {directory}: {message}", step=Step.TRUST_ROOT)
 
 
 def _read(path: pathlib.Path, limit: int) -> bytes:

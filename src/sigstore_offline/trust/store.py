@@ -12,12 +12,17 @@ import os
 import pathlib
 from typing import Optional, Tuple
 
-from ..errors import TrustRootError
+from ..errors import Step, TrustRootError
 from ..inputs import read_input
 from ..limits import MAX_TRUSTED_ROOT_BYTES
 from .trustconfig import parse_trust_file
 from .snapshot import SnapshotInfo, load_snapshot
 from .trusted_root import TrustedRoot
+
+__all__ = [
+    "ENV_DIR", "PRODUCTION", "STAGING", "shipped_dir", "read_limited", "open_trust_root", "load", "open_shipped",
+    "shipped",
+]
 
 ENV_DIR = "SIGSTORE_OFFLINE_TRUST_ROOTS"
 PRODUCTION = "sigstore"
@@ -38,7 +43,7 @@ def shipped_dir() -> pathlib.Path:
 
 def read_limited(path: pathlib.Path, limit: int, *, what: str = "trust root") -> bytes:
     """The bytes of the regular file ``path`` (at most ``limit``), or a :class:`TrustRootError`."""
-    return read_input(str(path), limit=limit, what=what, step="trust-root", error=TrustRootError)
+    return read_input(str(path), limit=limit, what=what, step=Step.TRUST_ROOT, error=TrustRootError)
 
 
 def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotInfo]]:
@@ -60,7 +65,7 @@ def open_shipped(instance: str) -> Tuple[TrustedRoot, SnapshotInfo]:
         raise TrustRootError(
             f"the shipped {instance} trust-root snapshot is not installed ({directory}); set {ENV_DIR}"
             " or name a trust root explicitly",
-            step="trust-root",
+            step=Step.TRUST_ROOT,
         )
     return load_snapshot(directory)
 

@@ -17,8 +17,13 @@ import json
 from typing import Any, Mapping
 
 from .. import _encoding as enc
-from ..errors import TrustRootError
+from ..errors import Step, TrustRootError
 from .trusted_root import TrustedRoot, parse_trusted_root
+
+__all__ = [
+    "MEDIA_TYPE", "MEDIA_TYPE_FAMILY", "SIGNING_CONFIG_FAMILY", "FIELDS", "is_client_trust_config",
+    "parse_client_trust_config", "parse_trust_file",
+]
 
 MEDIA_TYPE = "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"
 MEDIA_TYPE_FAMILY = "application/vnd.dev.sigstore.clienttrustconfig"
@@ -67,7 +72,7 @@ def parse_client_trust_config(data: bytes, *, source: str) -> TrustedRoot:
         doc = enc.obj(enc.load_json(data), "client trust config")
         root = _config(doc)
     except ValueError as exc:
-        raise TrustRootError(f"{source}: not a valid client trust config: {exc}", step="trust-root") from None
+        raise TrustRootError(f"{source}: not a valid client trust config: {exc}", step=Step.TRUST_ROOT) from None
     embedded = json.dumps(root, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
     return parse_trusted_root(embedded, source=f"{source} (trustedRoot of a client trust config)")
 

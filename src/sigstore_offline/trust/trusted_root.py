@@ -22,9 +22,14 @@ from cryptography.hazmat.primitives.serialization import (
 
 from .. import _encoding as enc
 from .. import _x509
-from ..errors import TrustRootError
-from ..model import load_certificate
+from ..errors import Step, TrustRootError
+from ..model import PublicKey, load_certificate
 from ..limits import MAX_CHAIN_CERTIFICATES, MAX_TRUSTED_ROOT_BYTES
+
+__all__ = [
+    "TRUSTED_ROOT_MEDIA_TYPES", "ValidityWindow", "LogKey", "Authority", "TrustedRoot",
+    "parse_trusted_root", "key_id", "subject_summary",
+]
 
 TRUSTED_ROOT_MEDIA_TYPES = frozenset(
     {
@@ -34,10 +39,11 @@ TRUSTED_ROOT_MEDIA_TYPES = frozenset(
     }
 )
 
-PublicKey = Any  # one of cryptography's ec / ed25519 / rsa public key classes
 
 
 class ValidityWindow(NamedTuple):
+    """``validFor``: timezone-aware UTC ``start``, and ``end``, None while the key or CA is current."""
+
     start: datetime.datetime
     end: Optional[datetime.datetime]
 
@@ -53,7 +59,15 @@ class ValidityWindow(NamedTuple):
 
 
 class LogKey(NamedTuple):
-    """A transparency log (Rekor) or CT log: its id, key and validity window."""
+    """A transparency log (Rekor) or CT log: its id, key and validity window.
+
+    Attributes:
+        base_url: ``baseUrl`` as listed (may be "" for a CT log that names none).
+        log_id: the key id the trusted root lists (SHA-256 of the key for Rekor v1 and CT logs).
+        key_details: ``publicKey.keyDetails`` (e.g. ``PKIX_ECDSA_P256_SHA_256``).
+        public_key: the loaded key; spki_der: its SubjectPublicKeyInfo as listed.
+        valid_for: when the key may be used (a signature outside it does not count).
+    """
 
     base_url: str
     log_id: bytes
@@ -68,7 +82,14 @@ class LogKey(NamedTuple):
 
 
 class Authority(NamedTuple):
-    """A certificate authority (Fulcio) or timestamp authority: its chain, leaf-most first."""
+    """A certificate authority (Fulcio) or timestamp authority: its chain, leaf-most first.
+
+    Attributes:
+        uri: ``uri`` as listed, or "" when the trusted root gives none.
+        subject: ``subject`` as "key=value, ..." for messages, or "" when none is given.
+        chain: at least one certificate, leaf-most first, the self-signed root last.
+        valid_for: when the authority may be used.
+    """
 
     uri: str
     subject: str
@@ -81,6 +102,9 @@ class Authority(NamedTuple):
 
 
 class TrustedRoot(NamedTuple):
+    """A parsed ``trusted_root.json``; each tuple may be empty (GitHub's instance lists no log).
+    ``sha256`` is the hex digest of the file as read, ``source`` its name for messages."""
+
     tlogs: Tuple[LogKey, ...]
     ctlogs: Tuple[LogKey, ...]
     certificate_authorities: Tuple[Authority, ...]
@@ -187,7 +211,7 @@ def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json", allow_
     ``allow_no_logs``: accept a root that lists no transparency log (GitHub's own instance,
     ``verify-offline github`` only; ``pipeline.verify_without_logs``)."""
     if len(data) > MAX_TRUSTED_ROOT_BYTES:
-        raise TrustRootError(f"{source}: larger than {MAX_TRUSTED_ROOT_BYTES} bytes", step="trust-root")
+        raise TrustRootError(f"{source}: larger than {MAX_TRUSTED_ROOT_BYTES} bytes", step=Step.TRUST_ROOT)
     try:
         doc = enc.obj(enc.load_json(data), "trusted root")
         media_type = enc.string(enc.req(doc, "mediaType", "trusted root"), "mediaType")
@@ -208,11 +232,11 @@ def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json", allow_
             for i, v in enumerate(items("timestampAuthorities"))
         )
     except ValueError as exc:
-        raise TrustRootError(f"{source}: {exc}", step="trust-root") from None
+        raise TrustRootError(f"{source}: {exc}", step=Step.TRUST_ROOT) from None
     if (not tlogs and not allow_no_logs) or not cas:
         raise TrustRootError(
             f"{source}: needs at least one transparency log and one certificate authority",
-            step="trust-root",
+            step=Step.TRUST_ROOT,
         )
     return TrustedRoot(tlogs, ctlogs, cas, tsas, hashlib.sha256(data).hexdigest(), source)
 

@@ -19,8 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from .._encoding import utc
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 from ..limits import MAX_CHAIN_CERTIFICATES
+
+__all__ = [
+    "CODE_SIGNING", "TIME_STAMPING", "not_before", "not_after", "valid_at", "describe", "verify_signature",
+    "issued_by", "check_leaf", "verify_chain",
+]
 
 CODE_SIGNING = ExtendedKeyUsageOID.CODE_SIGNING
 TIME_STAMPING = ExtendedKeyUsageOID.TIME_STAMPING
@@ -60,7 +65,7 @@ def describe(cert: x509.Certificate) -> str:
 
 
 def verify_signature(public_key: Any, signature: bytes, data: bytes, hash_algorithm: Any) -> bool:
-    """Verify ``signature`` over ``data``; False on any mismatch or unsupported key."""
+    """Verify ``signature`` over ``data``; False on any mismatch or unsupported key. Raises nothing."""
     try:
         if isinstance(public_key, ec.EllipticCurvePublicKey):
             if hash_algorithm is None:
@@ -111,7 +116,7 @@ def _unhandled_critical(cert: x509.Certificate) -> Optional[str]:
     return None
 
 
-def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: str) -> None:
+def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: Step) -> None:
     """The leaf is an end-entity certificate for ``purpose`` with digitalSignature."""
     try:
         extensions = cert.extensions
@@ -136,7 +141,7 @@ def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: 
         raise VerificationError(f"signing certificate has an unknown critical extension {critical}", step=step)
 
 
-def _check_ca(cert: x509.Certificate, below: int, step: str) -> None:
+def _check_ca(cert: x509.Certificate, below: int, step: Step) -> None:
     constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
     if constraints is None or not constraints.ca:
         raise VerificationError(f"chain certificate {describe(cert)} is not a CA", step=step)
@@ -162,11 +167,13 @@ def verify_chain(
     at: datetime.datetime,
     *,
     purpose: x509.ObjectIdentifier,
-    step: str,
+    step: Step,
 ) -> None:
     """Verify ``leaf`` against the trusted ``chain`` (leaf-most first, self-signed root last) at ``at``.
 
-    Raises :class:`VerificationError` with ``step`` on the first failed check.
+    Raises:
+        VerificationError: with ``step`` (``Step.CERTIFICATE_CHAIN`` for Fulcio, ``Step.TIMESTAMP`` for
+            a TSA) on the first failed check.
     """
     if not chain or len(chain) > MAX_CHAIN_CERTIFICATES:
         raise VerificationError("trusted chain is empty or too long", step=step)

@@ -21,17 +21,23 @@ from typing import List, NamedTuple, Tuple
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from ..errors import InputError, VerificationError
+from ..errors import InputError, Step, VerificationError
 from ..limits import MAX_CHECKPOINT_SIGNATURES
 from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 
-STEP = "checkpoint"
+__all__ = ["STEP", "Checkpoint", "parse_checkpoint", "key_hint", "verify_checkpoint"]
+
+STEP = Step.CHECKPOINT
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 _DASH = "\u2014 "
 
 
 class Checkpoint(NamedTuple):
+    """A parsed signed note (C2SP tlog-checkpoint): ``origin`` (never empty), ``tree_size``,
+    ``root_hash`` (32 bytes), ``body`` (the signed text), and every signature line as (key name,
+    4-byte key hint, signature), witnesses included."""
+
     origin: str
     tree_size: int
     root_hash: bytes
@@ -111,7 +117,13 @@ def _hash_for(log: LogKey) -> hashes.HashAlgorithm:
 
 
 def verify_checkpoint(note: str, *, log: LogKey, tree_size: int, root_hash: bytes) -> Checkpoint:
-    """Verify the log's signature on ``note`` and that it commits to ``tree_size`` / ``root_hash``."""
+    """Verify the log's signature on ``note`` and that it commits to ``tree_size`` / ``root_hash``.
+
+    Raises:
+        InputError: the note is malformed (``Step.CHECKPOINT``).
+        VerificationError: no signature by the log's key verifies, or the note commits to another
+            tree size or root hash (``Step.CHECKPOINT``).
+    """
     checkpoint = parse_checkpoint(note)
     verified = False
     for name, hint, signature in checkpoint.signatures:

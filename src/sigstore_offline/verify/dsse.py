@@ -17,11 +17,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, utils
 
 from .. import _encoding as enc
-from ..errors import VerificationError
-from ..model import DsseEnvelope, MessageSignature
+from ..errors import Step, VerificationError
+from ..model import DsseEnvelope, MessageSignature, PublicKey
 from .certchain import verify_signature
 
-STEP = "signature"
+__all__ = [
+    "STEP", "IN_TOTO_PAYLOAD_TYPE", "STATEMENT_TYPES", "DIGEST_NAMES", "digest_name", "subject_algorithm", "pae",
+    "verify_message_signature", "verify_dsse", "pae_digest",
+]
+
+STEP = Step.SIGNATURE
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPES = frozenset({"https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"})
 DIGEST_NAMES = {32: "sha256", 64: "sha512"}  # digest length in bytes -> in-toto digest name
@@ -64,9 +69,15 @@ def _curve_hash(public_key: Any) -> Optional[hashes.HashAlgorithm]:
 
 
 def verify_message_signature(
-    content: MessageSignature, *, public_key: Any, artifact_digest: bytes, artifact_bytes: Optional[bytes]
+    content: MessageSignature, *, public_key: PublicKey, artifact_digest: bytes, artifact_bytes: Optional[bytes]
 ) -> None:
-    """The signature is over the artifact whose SHA-256 is ``artifact_digest``."""
+    """The signature is over the artifact whose SHA-256 is ``artifact_digest``.
+
+    Raises:
+        VerificationError: ``Step.SIGNATURE``: the digest is not SHA-256, differs from the bundle's
+            message digest, or the signature does not verify with ``public_key`` (an Ed25519 key
+            needs ``artifact_bytes``).
+    """
     if len(artifact_digest) != 32:
         raise VerificationError(
             f"a message signature is over the artifact's SHA-256; a {digest_name(artifact_digest)} digest cannot be"
@@ -97,9 +108,14 @@ def verify_message_signature(
         )
 
 
-def verify_dsse(envelope: DsseEnvelope, *, public_key: Any, artifact_digest: bytes) -> Any:
+def verify_dsse(envelope: DsseEnvelope, *, public_key: PublicKey, artifact_digest: bytes) -> Any:
     """Verify the envelope's one signature and that its statement names the artifact (its SHA-256,
-    or its SHA-512 for a 64-byte ``artifact_digest``); return the statement."""
+    or its SHA-512 for a 64-byte ``artifact_digest``); return the statement.
+
+    Raises:
+        VerificationError: ``Step.SIGNATURE``: not exactly one signature, not an in-toto payload, a
+            signature that does not verify, or a statement whose subjects do not name the artifact.
+    """
     algorithm = digest_name(artifact_digest)
     if len(envelope.signatures) != 1:
         raise VerificationError(

@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 from typing import Sequence
 
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 
-STEP = "inclusion-proof"
+__all__ = ["STEP", "leaf_hash", "root_from_inclusion_proof", "verify_inclusion"]
+
+STEP = Step.INCLUSION_PROOF
 
 
 def leaf_hash(entry: bytes) -> bytes:
@@ -50,7 +52,11 @@ def root_from_inclusion_proof(*, leaf: bytes, index: int, tree_size: int, proof:
 
 
 def verify_inclusion(*, leaf: bytes, index: int, tree_size: int, proof: Sequence[bytes], root_hash: bytes) -> None:
-    """Raise :class:`VerificationError` unless ``proof`` places ``leaf`` at ``index`` under ``root_hash``."""
+    """Check that ``proof`` places ``leaf`` at ``index`` under ``root_hash`` (RFC 9162 2.1.3.2).
+
+    Raises:
+        VerificationError: ``Step.INCLUSION_PROOF``, when it does not (or ``index`` is outside the tree).
+    """
     computed = root_from_inclusion_proof(leaf=leaf, index=index, tree_size=tree_size, proof=proof)
     if computed != root_hash:
         raise VerificationError(

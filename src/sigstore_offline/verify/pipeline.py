@@ -1,16 +1,20 @@
 """The verification pipeline: the order of the steps, stated once (ARCHITECTURE.md, "Verification order").
 
+:func:`verify` calls one function per step, in this order; each takes plain values and returns
+what the next needs:
+
 1. Parse the bundle strictly                        -> model.parse_bundle (before this module)
 2. Pick trust material                              -> the caller (CLI) passes a TrustedRoot
-3. Establish verified times                         -> rfc3161 (timestamps); tlog: log key, inclusion
-                                                       proof, checkpoint, SET (Rekor v1 integrated time
-                                                       counts only once its SET verifies)
-4. Certificate chain to a Fulcio CA valid at each verified time
-5. SCTs against CT log keys
-6. Identity policy (SAN, OIDC issuer)
-7. Artifact binding: message signature, or DSSE signature + in-toto subject
-8. Log entry body matches the bundle
-9. Result: a ``Verified`` record
+   Which signer: certificate or managed key         -> _signer
+3. Establish verified times                         -> _step3_times: rfc3161 (timestamps); tlog: log
+                                                       key, inclusion proof, checkpoint, SET (Rekor v1
+                                                       integrated time counts only once its SET verifies)
+4. Certificate chain to a Fulcio CA valid at each verified time     -> _step4_chain
+5. SCTs against CT log keys                                          -> _step5_scts
+6. Identity policy (SAN, OIDC issuer)                                -> _step6_identity
+7. Artifact binding: message signature, or DSSE signature + in-toto subject -> _step7_artifact
+8. Log entry body matches the bundle                                 -> _step8_entries
+9. Result: a ``Verified`` record                                     -> _step9_result
 
 Every step raises :class:`VerificationError` with its ``step`` name; the first failure stops
 verification. Steps are pure: no clock, no I/O. The pipeline never returns without raising
@@ -20,18 +24,20 @@ unless every step passed.
 from __future__ import annotations
 
 import datetime
-from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from cryptography import x509
 
 from .._encoding import utc
 from .. import hints
-from ..errors import VerificationError
-from ..model import Bundle, MessageSignature, TlogEntry
+from ..errors import Step, VerificationError
+from ..model import Bundle, DsseEnvelope, MessageSignature, PublicKey, TlogEntry
 from ..policy import SignerPolicy, summarise
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot
 from . import certchain, checkpoint, dsse, merkle, sct, tlog
 from .rfc3161 import verify_timestamp
+
+__all__ = ["Artifact", "Verified", "verify", "verify_without_logs"]
 
 
 class Artifact(NamedTuple):
@@ -106,7 +112,7 @@ class Verified(NamedTuple):
         own description, ``artifact`` and ``bundle_media_type``)."""
         return ("log_index_claimed",) if self.log_index is None and self.log_index_claimed is not None else ()
 
-    def as_json(self) -> dict:
+    def as_json(self) -> Dict[str, Any]:
         record = {
             "artifact": self.artifact,
             "digest": f"{'sha512' if len(self.digest) == 128 else 'sha256'}:{self.digest}",  # 64-byte: npm
@@ -144,14 +150,14 @@ def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> _L
     if log is None:
         raise VerificationError(
             f"entry #{entry.log_index} comes from a log the trusted root does not list (log id {entry.log_id.hex()})",
-            step="tlog",
+            step=Step.TLOG,
         )
     proof = entry.inclusion_proof
     needs_checkpoint = bundle.version >= (0, 2) or entry.integrated_time is None
     if needs_checkpoint and proof is None:
         raise VerificationError(
             f"entry #{entry.log_index} has no inclusion proof (required for bundle v0.2+ and Rekor v2)",
-            step="inclusion-proof",
+            step=Step.INCLUSION_PROOF,
         )
     if proof is not None:
         merkle.verify_inclusion(
@@ -168,7 +174,7 @@ def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> _L
         elif needs_checkpoint:
             raise VerificationError(
                 f"inclusion proof of entry #{entry.log_index} has no checkpoint, so nothing signed its root hash",
-                step="checkpoint",
+                step=Step.CHECKPOINT,
             )
     index: Optional[int] = None
     index_proof = ""
@@ -177,7 +183,7 @@ def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> _L
         if entry.log_index != proof.log_index:
             raise VerificationError(
                 f"entry claims log index {entry.log_index}, its inclusion proof proves index {proof.log_index}",
-                step="tlog",
+                step=Step.TLOG,
             )
         index, index_proof = proof.log_index, "inclusion proof"
     integrated: Optional[datetime.datetime] = None
@@ -189,12 +195,12 @@ def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> _L
             raise VerificationError(
                 f"entry #{entry.log_index} was integrated at {utc(integrated)}, outside the validity of the key of"
                 f" {log.base_url} ({log.valid_for.describe()})",
-                step="tlog",
+                step=Step.TLOG,
             )
     elif proof is None or proof.checkpoint is None:
         raise VerificationError(
             f"entry #{entry.log_index} has neither a signed entry timestamp nor an inclusion proof with a checkpoint",
-            step="tlog",
+            step=Step.TLOG,
         )
     return _LogEvidence(log, integrated, index, index_proof)
 
@@ -206,7 +212,7 @@ def _integrated_time(entry: TlogEntry) -> datetime.datetime:
     except (OverflowError, OSError, ValueError):
         raise VerificationError(
             f"entry #{entry.log_index} has an integrated time ({entry.integrated_time}) beyond the year 9999",
-            step="tlog",
+            step=Step.TLOG,
         ) from None
 
 
@@ -218,7 +224,7 @@ def _find_authority(
         if cert.issuer == cert.subject and certchain.issued_by(cert, cert):
             raise VerificationError(
                 f"the bundle's certificate chain includes a root certificate ({certchain.describe(cert)})",
-                step="certificate-chain",
+                step=Step.CERTIFICATE_CHAIN,
             )
     failures: List[str] = []
     for authority in root.certificate_authorities:
@@ -227,7 +233,7 @@ def _find_authority(
                 failures.append(f"{authority.uri or authority.subject} is valid {authority.valid_for.describe()}")
             continue
         try:
-            certchain.verify_chain(leaf, authority.chain, at, purpose=certchain.CODE_SIGNING, step="certificate-chain")
+            certchain.verify_chain(leaf, authority.chain, at, purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN)
         except VerificationError as exc:
             if leaf.issuer == authority.chain[0].subject:
                 failures.append(exc.message)
@@ -235,7 +241,7 @@ def _find_authority(
         return authority
     detail = "; ".join(failures) if failures else f"no CA in the trusted root issued it (issuer {leaf.issuer.rfc4514_string()})"
     raise VerificationError(
-        f"signing certificate does not chain to a trusted Fulcio CA at {utc(at)}: {detail}", step="certificate-chain"
+        f"signing certificate does not chain to a trusted Fulcio CA at {utc(at)}: {detail}", step=Step.CERTIFICATE_CHAIN
     )
 
 
@@ -245,7 +251,7 @@ def verify(
     artifact: Artifact,
     trusted_root: TrustedRoot,
     policy: Optional[SignerPolicy] = None,
-    key: Any = None,
+    key: Optional[PublicKey] = None,
     allow_no_tlog: bool = False,
 ) -> Verified:
     """Run every step on a parsed bundle; return :class:`Verified` or raise.
@@ -255,34 +261,66 @@ def verify(
     other step still runs, and log entries that are present are verified as always. Without a log
     entry or a timestamp there is no verified time; the chain is then checked at the signing
     certificate's own notBefore, which the verdict names as unverified.
+
+    Raises:
+        VerificationError: at the first step that fails, with that step (:class:`~sigstore_offline.errors.Step`):
+            ``SIGNATURE`` for a managed-key bundle without ``key``; step 3: ``TIMESTAMP``, ``TLOG``,
+            ``INCLUSION_PROOF``, ``CHECKPOINT``, ``SET``, ``TIME``; step 4 ``CERTIFICATE_CHAIN``; step 5
+            ``SCT``; step 6 ``IDENTITY``; step 7 ``SIGNATURE``; step 8 ``TLOG_ENTRY``.
+        InputError: a nested format (checkpoint note, RFC 3161 token) is malformed, at its step.
+        ValueError: the caller's mistake: ``key`` with a certificate bundle, or no ``policy`` for one.
     """
-    # Which signer: a Fulcio certificate checked against an identity policy, or a managed key.
+    public_key = _signer(bundle, policy, key)
+    times, logs, weaker = _step3_times(bundle, trusted_root, allow_no_tlog=allow_no_tlog)
+    identity = issuer = None
+    if bundle.certificate is not None and policy is not None:
+        # A weaker verdict without any verified time checks the chain at notBefore (unverified).
+        moments = [moment for _, moment in times] or [certchain.not_before(bundle.certificate)]
+        authority = _step4_chain(bundle.certificate, bundle.chain, trusted_root, moments)
+        _step5_scts(bundle.certificate, authority, trusted_root)
+        identity, issuer = _step6_identity(bundle.certificate, policy)
+    _step7_artifact(bundle.content, public_key, artifact)
+    _step8_entries([entry for entry, _ in logs], bundle, public_key, artifact.digest)
+    return _step9_result(bundle, artifact, identity, issuer, times, logs, weaker)
+
+
+def _signer(bundle: Bundle, policy: Optional[SignerPolicy], key: Optional[PublicKey]) -> PublicKey:
+    """Which signer: a Fulcio certificate checked against an identity policy, or a managed key."""
     if bundle.certificate is not None:
         if key is not None:
             raise ValueError("the bundle carries a certificate; a managed public key applies only to public-key"
                              " bundles")
         if policy is None:
             raise ValueError("a certificate bundle needs an identity policy (the signer's identity and OIDC issuer)")
-        public_key = bundle.certificate.public_key()
-    else:
-        if key is None:
-            raise VerificationError(
-                "the bundle is signed with a managed key (no certificate); verify it with that public key",
-                step="signature", hint=hints.MANAGED_KEY
-            )
-        public_key = key
+        return bundle.certificate.public_key()
+    if key is None:
+        raise VerificationError(
+            "the bundle is signed with a managed key (no certificate); verify it with that public key",
+            step=Step.SIGNATURE, hint=hints.MANAGED_KEY
+        )
+    return key
 
-    # Step 3: verified times.
-    times: List[Tuple[str, datetime.datetime]] = []
+
+_Times = List[Tuple[str, datetime.datetime]]
+_Logs = List[Tuple[TlogEntry, _LogEvidence]]
+
+
+def _step3_times(
+    bundle: Bundle, root: TrustedRoot, *, allow_no_tlog: bool
+) -> Tuple[_Times, _Logs, Optional[str]]:
+    """Step 3: the verified times (RFC 3161 timestamps, SET-covered integrated times), each log
+    entry's evidence, and why the verdict is weaker (None unless ``allow_no_tlog`` let a bundle
+    without any log entry through)."""
+    times: _Times = []
     for token in bundle.rfc3161_timestamps:
-        stamp = verify_timestamp(token, signature=bundle.signature, authorities=trusted_root.timestamp_authorities)
+        stamp = verify_timestamp(token, signature=bundle.signature, authorities=root.timestamp_authorities)
         times.append(("timestamp", stamp.time))
     if not bundle.tlog_entries and not allow_no_tlog:
-        raise VerificationError("the bundle has no transparency-log entry", step="tlog")
-    logs: List[Tuple[TlogEntry, _LogEvidence]] = []
+        raise VerificationError("the bundle has no transparency-log entry", step=Step.TLOG)
+    logs: _Logs = []
     unbound: List[LogKey] = []
     for entry in bundle.tlog_entries:
-        evidence = _verify_log_entry(bundle, entry, trusted_root)
+        evidence = _verify_log_entry(bundle, entry, root)
         logs.append((entry, evidence))
         if evidence.integrated is not None:
             times.append(("tlog", evidence.integrated))
@@ -293,7 +331,7 @@ def verify(
         raise VerificationError(
             "no verified signing time: the bundle has no trusted timestamp and no log entry with a signed"
             " integrated time (Rekor v2 entries need an RFC 3161 timestamp)",
-            step="time",
+            step=Step.TIME,
         )
     stamped = [moment for source, moment in times if source == "timestamp"]
     for log in unbound:
@@ -301,35 +339,55 @@ def verify(
             if not log.valid_for.contains(moment):
                 raise VerificationError(
                     f"log key of {log.base_url} is valid {log.valid_for.describe()}, not at the signing time {utc(moment)}",
-                    step="tlog",
+                    step=Step.TLOG,
                 )
+    return times, logs, weaker
 
-    identity = issuer = None
-    if bundle.certificate is not None and policy is not None:
-        # Step 4: the chain, at every verified time (weaker verdict without one: at notBefore).
-        moments = [moment for _, moment in times] or [certchain.not_before(bundle.certificate)]
-        authority = _find_authority(bundle.certificate, bundle.chain, trusted_root, moments[0])
-        for moment in moments[1:]:
-            _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
-        # Step 5: SCTs.
-        sct.verify_scts(bundle.certificate, authority.chain[0], trusted_root.ctlogs)
-        # Step 6: identity.
-        found = summarise(bundle.certificate)
-        policy.check(found)
-        identity, issuer = found.san, found.issuer
 
-    # Step 7: artifact binding.
-    if isinstance(bundle.content, MessageSignature):
+def _step4_chain(
+    leaf: x509.Certificate, chain_extra: Sequence[x509.Certificate], root: TrustedRoot,
+    moments: Sequence[datetime.datetime],
+) -> Authority:
+    """Step 4: the chain, at every one of ``moments``; the CA that issued the leaf at the first."""
+    authority = _find_authority(leaf, chain_extra, root, moments[0])
+    for moment in moments[1:]:
+        _find_authority(leaf, chain_extra, root, moment)
+    return authority
+
+
+def _step5_scts(leaf: x509.Certificate, authority: Authority, root: TrustedRoot) -> None:
+    """Step 5: an SCT from a CT log of the trusted root, over the leaf as its issuer saw it."""
+    sct.verify_scts(leaf, authority.chain[0], root.ctlogs)
+
+
+def _step6_identity(leaf: x509.Certificate, policy: SignerPolicy) -> Tuple[str, Optional[str]]:
+    """Step 6: the certificate's identity and OIDC issuer, once the policy accepts them."""
+    found = summarise(leaf)
+    policy.check(found)
+    return found.san, found.issuer
+
+
+def _step7_artifact(content: Union[MessageSignature, DsseEnvelope], public_key: PublicKey, artifact: Artifact) -> None:
+    """Step 7: the signature binds the artifact (message signature, or DSSE + in-toto subject)."""
+    if isinstance(content, MessageSignature):
         dsse.verify_message_signature(
-            bundle.content, public_key=public_key, artifact_digest=artifact.digest, artifact_bytes=artifact.data
+            content, public_key=public_key, artifact_digest=artifact.digest, artifact_bytes=artifact.data
         )
     else:
-        dsse.verify_dsse(bundle.content, public_key=public_key, artifact_digest=artifact.digest)
+        dsse.verify_dsse(content, public_key=public_key, artifact_digest=artifact.digest)
 
-    # Step 8: every log entry describes this bundle.
-    for entry, _ in logs:
-        tlog.verify_entry_body(entry, bundle, public_key=public_key, artifact_digest=artifact.digest)
 
+def _step8_entries(entries: Sequence[TlogEntry], bundle: Bundle, public_key: PublicKey, digest: bytes) -> None:
+    """Step 8: every log entry's body describes this bundle."""
+    for entry in entries:
+        tlog.verify_entry_body(entry, bundle, public_key=public_key, artifact_digest=digest)
+
+
+def _step9_result(
+    bundle: Bundle, artifact: Artifact, identity: Optional[str], issuer: Optional[str], times: _Times,
+    logs: _Logs, weaker: Optional[str],
+) -> Verified:
+    """Step 9: the verdict, from the first log entry (none in a weaker verdict)."""
     entry_kind, log_url = "", ""  # a weaker verdict has no log entry
     log_index: Optional[int] = None
     index_proof = ""
@@ -384,24 +442,30 @@ def verify_without_logs(
     root's timestamp authorities; the chain is checked at each of their times; then identity and
     artifact binding as in :func:`verify`. Nothing was made public: the verdict says so in
     ``Verified.log_url`` being empty.
+
+    Raises:
+        VerificationError: ``Step.TLOG`` (a root with logs, or a bundle with a log entry),
+            ``Step.SIGNATURE`` (a managed key, or step 7), ``Step.TIMESTAMP`` (none, or one that does
+            not verify), ``Step.CERTIFICATE_CHAIN``, ``Step.IDENTITY``.
+        InputError: a malformed RFC 3161 token (``Step.TIMESTAMP``).
     """
     if trusted_root.tlogs or trusted_root.ctlogs:
         raise VerificationError(
-            "this trusted root lists transparency or CT logs; a bundle of its CAs must carry log evidence", step="tlog"
+            "this trusted root lists transparency or CT logs; a bundle of its CAs must carry log evidence", step=Step.TLOG
         )
     if bundle.tlog_entries:
         raise VerificationError(
             "the bundle has a transparency-log entry, but its trusted root lists no log to check it against",
-            step="tlog",
+            step=Step.TLOG,
         )
     if bundle.certificate is None:
         raise VerificationError("a bundle without a log entry needs a Fulcio certificate, not a managed key",
-                                step="signature")
+                                step=Step.SIGNATURE)
     if not bundle.rfc3161_timestamps:
         raise VerificationError(
             "no verified signing time: the trusted root lists no transparency log, so an RFC 3161 timestamp"
             " is required, and the bundle has none",
-            step="timestamp",
+            step=Step.TIMESTAMP,
         )
     times: List[Tuple[str, datetime.datetime]] = []
     for token in bundle.rfc3161_timestamps:
@@ -409,20 +473,13 @@ def verify_without_logs(
         times.append(("timestamp", stamp.time))
     for _, moment in times:
         _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
-    found = summarise(bundle.certificate)
-    policy.check(found)
-    public_key = bundle.certificate.public_key()
-    if isinstance(bundle.content, MessageSignature):
-        dsse.verify_message_signature(
-            bundle.content, public_key=public_key, artifact_digest=artifact.digest, artifact_bytes=artifact.data
-        )
-    else:
-        dsse.verify_dsse(bundle.content, public_key=public_key, artifact_digest=artifact.digest)
+    identity, issuer = _step6_identity(bundle.certificate, policy)
+    _step7_artifact(bundle.content, bundle.certificate.public_key(), artifact)
     return Verified(
         artifact=artifact.name,
         digest=artifact.digest.hex(),
-        identity=found.san,
-        issuer=found.issuer,
+        identity=identity,
+        issuer=issuer,
         key_verified=False,
         bundle_media_type=bundle.media_type,
         entry_kind="",

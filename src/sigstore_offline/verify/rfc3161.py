@@ -35,11 +35,16 @@ from cryptography.x509.oid import ExtensionOID
 from .. import _der as der
 from .. import hints
 from .._encoding import utc
-from ..errors import InputError, VerificationError
+from ..errors import InputError, Step, VerificationError
 from ..trust.trusted_root import Authority
 from .certchain import TIME_STAMPING, verify_chain, verify_signature
 
-STEP = "timestamp"
+__all__ = [
+    "STEP", "SIGNED_DATA", "TST_INFO", "ATTR_CONTENT_TYPE", "ATTR_MESSAGE_DIGEST", "ATTR_SIGNING_CERTIFICATE",
+    "ATTR_SIGNING_CERTIFICATE_V2", "VerifiedTimestamp", "verify_timestamp", "UNLISTED_TSA_HINT",
+]
+
+STEP = Step.TIMESTAMP
 SIGNED_DATA = "1.2.840.113549.1.7.2"
 TST_INFO = "1.2.840.113549.1.9.16.1.4"
 ATTR_CONTENT_TYPE = "1.2.840.113549.1.9.3"
@@ -70,6 +75,9 @@ _STATUS = {1: "grantedWithMods", 2: "rejection", 3: "waiting", 4: "revocationWar
 
 
 class VerifiedTimestamp(NamedTuple):
+    """A verified RFC 3161 token: its genTime (timezone-aware UTC) and the TSA of the trusted root
+    that signed it."""
+
     time: datetime.datetime  # genTime, timezone-aware UTC
     authority: Authority
 
@@ -370,7 +378,13 @@ def _name(authority: Authority) -> str:
 
 
 def verify_timestamp(token: bytes, *, signature: bytes, authorities: Sequence[Authority]) -> VerifiedTimestamp:
-    """Verify an RFC 3161 ``TimeStampResp`` over ``signature``; return genTime and the TSA that signed it."""
+    """Verify an RFC 3161 ``TimeStampResp`` over ``signature``; return genTime and the TSA that signed it.
+
+    Raises:
+        InputError: the token is not well-formed DER (``Step.TIMESTAMP``).
+        VerificationError: ``Step.TIMESTAMP``: no authority of ``authorities`` verifies it (the
+            message says how far the closest one got).
+    """
     try:
         parsed = _parse(token, signature)
     except der.DERError as exc:

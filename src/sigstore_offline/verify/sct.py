@@ -47,14 +47,14 @@ from .. import _der as der
 from .. import _x509
 from .._x509 import SCT, parse_sct_list
 from .._encoding import utc
-from ..errors import VerificationError
+from ..errors import Step, VerificationError
 from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-STEP = "sct"
+STEP = Step.SCT
 
 # RFC 5246 7.4.1.4.1: the TLS HashAlgorithm registry as RFC 6962 uses it; only SHA-2 verifies.
 _HASHES = {4: hashes.SHA256, 5: hashes.SHA384, 6: hashes.SHA512}
@@ -95,7 +95,12 @@ def _der_of(cert: x509.Certificate) -> bytes:
 
 
 def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequence[LogKey]) -> int:
-    """Verify the leaf's embedded SCTs; return how many verified (at least one, else raise)."""
+    """Verify the leaf's embedded SCTs; return how many verified (at least one, else raise).
+
+    Raises:
+        VerificationError: ``Step.SCT``: no SCT, a malformed SCT list, a bad signature, or no SCT
+            from a CT log of ``ctlogs`` valid at its time.
+    """
     try:
         layout = _layout(_der_of(leaf))
         extension: Optional[_x509.Extension] = next(

@@ -24,14 +24,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 
 from .. import _encoding as enc
 from .. import _x509
-from ..errors import VerificationError
-from ..model import Bundle, DsseEnvelope, TlogEntry
+from ..errors import Step, VerificationError
+from ..model import Bundle, DsseEnvelope, PublicKey, TlogEntry
 from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 from .dsse import pae_digest
 
-SET_STEP = "set"
-ENTRY_STEP = "tlog-entry"
+__all__ = ["SET_STEP", "ENTRY_STEP", "KINDS", "is_rekor_v2", "set_payload", "verify_set", "verify_entry_body"]
+
+SET_STEP = Step.SET
+ENTRY_STEP = Step.TLOG_ENTRY
 
 KINDS = frozenset(
     {("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2"), ("dsse", "0.0.1"), ("intoto", "0.0.2")}
@@ -56,6 +58,11 @@ def set_payload(entry: TlogEntry) -> bytes:
 
 
 def verify_set(entry: TlogEntry, log: LogKey) -> None:
+    """Verify the entry's signed entry timestamp (SET) with the log's key.
+
+    Raises:
+        VerificationError: ``Step.SET``: no SET, no integrated time, or a SET that does not verify.
+    """
     if entry.inclusion_promise is None:
         raise VerificationError("entry carries no signed entry timestamp", step=SET_STEP)
     if entry.integrated_time is None:
@@ -73,7 +80,7 @@ def verify_set(entry: TlogEntry, log: LogKey) -> None:
 class _Signer:
     """The bundle's signing certificate or key, comparable with what an entry body names."""
 
-    def __init__(self, certificate: Optional[x509.Certificate], public_key: Any) -> None:
+    def __init__(self, certificate: Optional[x509.Certificate], public_key: PublicKey) -> None:
         self.certificate = certificate
         self.spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
@@ -218,8 +225,13 @@ def _check_intoto(spec: Mapping[str, Any], bundle: Bundle, signer: _Signer) -> N
     _check_signatures(logged, envelope)
 
 
-def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: Any, artifact_digest: bytes) -> None:
-    """Raise unless the entry's canonicalized body describes this bundle's signing event."""
+def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: PublicKey, artifact_digest: bytes) -> None:
+    """Check that the entry's canonicalized body describes this bundle's signing event.
+
+    Raises:
+        VerificationError: ``Step.TLOG_ENTRY``: an unsupported kind, a malformed body, or a body
+            whose signature, certificate or key, or digest differs from the bundle's.
+    """
     kind = (entry.kind, entry.kind_version)
     if kind == ("dsse", "0.0.2"):
         raise VerificationError(
