@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Speed and memory of verify-offline side by side with sigstore-python, in one run.
 
     .venv/bin/python benchmarks/bench.py [--runs N] [--hash-mib MIB] [--write docs/performance.md]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Peak memory of ``verify-offline`` on hostile bundles at the size limit, against a real bundle.
 
 Each bundle is as large as ``limits.MAX_BUNDLE_BYTES`` allows and shaped to make a JSON parser

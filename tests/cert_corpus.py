@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every X.509 certificate in the repository's trust roots and in ../shared (read in place).
 
 Certificates are found wherever they sit: ``rawBytes`` and other base64 strings in JSON (bundles,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared test fixtures: paths to the repository, the shipped trust roots and ../shared (read in place)."""
 
 from __future__ import annotations

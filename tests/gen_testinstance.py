@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Write the generated test Sigstore corpus (tests/testinstance/catalog.py) to a directory:
 
     python3 tests/gen_testinstance.py OUT_DIR [--seed SEED]

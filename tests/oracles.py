@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What counts as an oracle's rejection.
 
 An oracle wrapper (a test's function that asks sigstore-python or pypi-attestations for its verdict)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Write the shipped trust-root snapshots the way a refresh job run on 2026-08-27 would have.
 
 ``python3 tests/refresh_shipped.py [DIR]`` (default: trust-roots/) runs ``sigstore-offline trust-root

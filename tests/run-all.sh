@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite, as README.md gives it. It sets up its own environments:
 #   1. .venv        -- the default Python with the project and its test extra (pytest, hypothesis,
 #                      and the sigstore-python / pypi-attestations oracles);

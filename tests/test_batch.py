@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Batch verification (``verify-offline --manifest``, sigstore-offline-manifest(5)): the 353 real
 CPython bundles in one run, mixed verdicts in order, malformed manifests, progress on a tty only."""
 

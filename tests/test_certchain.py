@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The explicit chain checks of verify/certchain.py, one negative test per check.
 
 Certificates are built here with cryptography's builders: a root, an intermediate and a leaf,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Certificate loading is total (issue 9, task 1).
 
 ``model.load_certificate`` is the one loader: whatever ``cryptography`` raises while loading a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Checkpoints as C2SP signed notes, for ECDSA (Rekor v1) and Ed25519 (Rekor v2) log keys."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The verify-offline command line: exit codes, one-line errors, bad input of every kind."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Drive tests/conformance/verify-bundle exactly as sigstore-conformance's harness does.
 
 The harness (../shared/conformance-harness/test/client.py, commit a73de49) executes its ENTRYPOINT as a

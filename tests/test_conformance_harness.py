@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The official sigstore-conformance harness, run in place against tests/conformance/verify-bundle.
 
 ../shared/conformance-harness is sigstore-conformance's own pytest suite (see its README.md). It runs as a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The 70 bundle-verification cases of the Sigstore conformance suite, by path and by digest.
 
 Every ``_fail`` case must fail *at the step named below* (not merely exit non-zero), and every

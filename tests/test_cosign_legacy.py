@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cosign's legacy blob formats (docs/cosign.md): detached ``--signature``/``--certificate``
 [``--certificate-chain``] and the old ``--bundle`` JSON with a Rekor v1 SET, made by the test
 instance (``testinstance/cosign.py``) and verified through the CLI.

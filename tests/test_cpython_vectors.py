@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """All 353 real CPython release bundles, verified by digest against the shipped production root."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The strict DER reader (src/sigstore_offline/_der.py): what it accepts and what it rejects."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Distribution filenames (sigstore_offline.pypi.distname) against PyPA's rules.
 
 Unit cases state the rules; property tests compare with ``packaging`` (the oracle, through

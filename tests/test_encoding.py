@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Strict decoders: base64, JSON, int64 and RFC 3339 times."""
 
 from __future__ import annotations

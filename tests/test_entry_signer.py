@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The certificate or key a Rekor entry body names is compared with the bundle's by canonical
 bytes (verify/tlog.py ``_Signer``), never by ``cryptography``'s ``==``: cryptography 3.4.8 loads a
 BER re-encoding of a certificate and finds it equal to the original."""

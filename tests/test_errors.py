@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The error hierarchy as public interface: one name per step (``errors.Step``), raised with the
 enumeration everywhere, listed in verify-offline(1), printed as its bare wire string; caught
 errors are wrapped (``with_context``), never edited."""

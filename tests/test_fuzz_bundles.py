@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Hypothesis fuzzing of bundle parsing and of the whole pipeline on mutated real bundles.
 
 Requirement under test: whatever the bytes, verify-offline ends with a documented exit code and a

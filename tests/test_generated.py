@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verify-offline on every case of the generated test Sigstore instance (tests/testinstance/catalog.py).
 
 * Every valid shape in ``catalog.VALID`` verifies, by artifact file and by digest, and the JSON

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``verify-offline github`` (issue 13, item 2): GitHub artifact attestations with the options of
 ``gh attestation verify``, offline, through the one pipeline (src/sigstore_offline/github.py).
 

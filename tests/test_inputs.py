@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The one way in (``sigstore_offline.inputs`` and ``request``): every file is a regular file read
 with a limit, names print in any locale, operator mistakes are usage errors, and nothing after a
 verdict can fail. Each case runs the real command (in-process, or as a subprocess where the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The build-root lanes of tests/run-all.sh (docs/build-roots.md) run what they name: the
 interpreter, the distribution's cryptography (kept by pip's resolver), the installed package."""
 

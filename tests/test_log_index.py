@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The log index printed and in --json is authenticated (issue 9, task 3).
 
 * Rekor v1 with a signed entry timestamp: the SET covers ``logIndex`` (changing it fails ``set``:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Man pages: mandoc -Tlint reports nothing, and every CLI option is documented (they must not drift)."""
 
 from __future__ import annotations

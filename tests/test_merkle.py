@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RFC 6962 / 9162 inclusion proofs against a reference tree built from the RFC's recursive
 definitions (tests/testinstance/merkle_ref.py)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """npm provenance (issue 13, item 5 of the issue, item 3 of this slice): SLSA provenance whose
 subject is ``pkg:npm/NAME@VERSION`` with a SHA-512 digest only, through the one pipeline.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Debian: the tool's own packaging (packaging/debian/) and the dh_sigstore_verify addon, with the
 real ``dpkg-buildpackage``.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Gentoo: packaging/gentoo/eclass/verify-sig.eclass, sourced in bash (Portage is not available).
 
 What runs for real: bash sources the eclass with minimal stand-ins for Portage's helpers (``die``,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Gentoo with a real Portage: ``ebuild(1)`` runs packaging/gentoo's eclass and trust-root ebuild.
 
 Portage comes from PyPI (``portage==3.0.83``, a pure-Python wheel carrying ebuild.sh and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RPM: ``%sigstoreverify`` (packaging/rpm/macros.sigstoreverify) with the real ``rpmbuild``.
 
 Every build runs inside ``unshare -n`` (no network) with ``HOME`` pointing nowhere. The sources

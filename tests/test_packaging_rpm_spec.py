@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RPM: the tool's own spec (packaging/rpm/sigstore-offline.spec) with the real ``rpmbuild -ba``,
 then ``rpmlint`` on the spec and the packages.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """PEP 740 subject names versus the distribution's filename (issue 9: "file names as strict as
 pypi-attestations: the archive suffix must match and the version is compared as a normalised
 string").

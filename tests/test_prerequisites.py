@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The helpers through which tests ask for what the checkout alone does not give (tests/conftest.py):
 a missing prerequisite is a skip on a user's machine and a failure under
 SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 (CI), so a skip cannot hide lost coverage there."""

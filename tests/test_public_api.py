@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Public means listed and documented: ``__all__`` in every public module, an identity policy that
 cannot be built half-configured, and the pipeline in one function per numbered step."""
 

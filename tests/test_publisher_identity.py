@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Publisher identities that survive releases (issue 13, item 1): ``--repository OWNER/REPO
 [--workflow FILE] [--ref REF_OR_GLOB]``, the signers file's publisher lines, manifest entries and
 upstream policy files, matched on the Fulcio claims (src/sigstore_offline/publisher.py).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``verify-offline pypi``: PEP 740 attestations and PyPI provenance, verified offline.
 
 * Every file in ../shared/vectors/pypi (read in place) with its expected outcome, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Real PEP 740 bundles from PyPI (../shared/vectors/pypi) and the example bundle the project carries."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Refresh against a TUF repository built in the test (python-tuf Metadata API, securesystemslib
 signers) on 127.0.0.1: root rotation with threshold changes, and every attack rejected with the old
 snapshot intact and a one-line message; then ``trust-root verify`` on tampered snapshots."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``sigstore-offline`` without a network: usage, exit codes, ``show``, the import boundary, the man page."""
 
 from __future__ import annotations

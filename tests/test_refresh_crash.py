@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Crash safety of ``trust-root refresh``: fail it at every filesystem step -- an injected error, and
 a real ``kill -9`` of a refresh process -- and the snapshot directory still verifies (the previous
 snapshot, or the whole new one once the swap happened); the next refresh cleans up and succeeds."""

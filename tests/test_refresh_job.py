@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """packaging/refresh-job end to end: ``refresh-and-verify`` runs the real ``sigstore-offline`` (clock
 fixed at 2026-08-27 by a wrapper, as a job run that day) against the real TUF repositories in
 ../shared/tuf served on 127.0.0.1 as the mirror (the units are linted in test_refresh_job_units.py).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """packaging/refresh-job: ``systemd-analyze verify`` lints the service and timer (both lanes; with
 SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 a missing systemd-analyze is a failure), and the job script
 parses as POSIX sh. The job itself runs end to end in test_refresh_job.py."""

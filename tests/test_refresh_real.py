@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Refresh through the real production and staging TUF repositories (../shared/tuf, served in place on
 127.0.0.1) with the TUF clock fixed at 2026-08-27 in the test; then ``trust-root verify`` offline."""
 

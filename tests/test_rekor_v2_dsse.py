@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """dsse 0.0.2 log entries are rejected (issue 9, task 4).
 
 The Rekor v2 specification dropped the dsse type: a DSSE envelope is logged there as

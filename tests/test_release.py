@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The release (docs/release.md): ``python -m build`` twice with SOURCE_DATE_EPOCH gives the same
 bytes; the sdist carries what packagers build from (man/, packaging/, trust-roots/, docs/, tests/
 with tests/conformance/, LICENSE) and nothing of a working tree; the wheel carries the PEP 639

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RFC 3161 timestamp verification (src/sigstore_offline/verify/rfc3161.py).
 
 Every check has a negative test built with the test TSA (tests/testinstance/tsa.py); real

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verify-offline in a build sandbox: no network, no HOME, and no socket-using module imported."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The SCT step's own readers (src/sigstore_offline/verify/sct.py): the SCT list and the
 precertificate TBSCertificate, read from the certificate's bytes on every ``cryptography``.
 

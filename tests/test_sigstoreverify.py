@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``sigstoreverify``: the gpgverify-compatible front end (src/sigstore_offline/cli/sigstoreverify.py).
 
 In-process through ``main(argv)``; the real material is the conformance suite's ``a.txt`` with its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Trust-root snapshots: manifest pins checked before trusted_root.json is trusted; age policy."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The shipped snapshots are what ``sigstore-offline trust-root refresh`` writes from the real TUF
 repositories (../shared/tuf, served on 127.0.0.1 as a --mirror, clock fixed at 2026-08-27): this
 regenerates both with tests/refresh_shipped.py and compares them with trust-roots/.

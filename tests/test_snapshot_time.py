@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Manifest times are parsed totally: any ``refreshed_at`` at the edges of the calendar, or out of
 it, is a TrustRootError (exit 3), never an overflow (exit 5); and the age policy of check_age."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Start-up imports only what the path taken needs: --help, --version and usage errors of every
 command import no ``cryptography`` at all (issue: start-up close to the interpreter's)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unit tests of the pure verification steps with hand-built inputs: identity policy, DSSE and
 message-signature binding, SCT presence, and log-entry body consistency. One negative test per check."""
 

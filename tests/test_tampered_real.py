@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Negative tests built from real production material: a genuine bundle against a tampered trust
 root, or a genuine bundle with one part removed. Each fails at the named step."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The generated test Sigstore instance (tests/testinstance/) checked against sigstore-python 4.5.1.
 
 * Every valid shape in ``catalog.VALID`` verifies with sigstore-python's ``Verifier`` built from the

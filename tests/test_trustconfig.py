@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """sigstore-python's ClientTrustConfig file (trusted root + signing config) is accepted wherever a
 trusted root is: strict parse, malformed is exit 3, and the embedded root verifies like the file."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """trusted_root.json parsing: a malformed trust root is the operator's problem (TrustRootError, exit 3)."""
 
 from __future__ import annotations

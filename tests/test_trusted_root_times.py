@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Times at the edges of the calendar in a trusted root (issue 9, task 2).
 
 Every ``validFor`` time of a trusted root is either a time in 0001-01-01 .. 9999-12-31 UTC or a

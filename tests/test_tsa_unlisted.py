@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A timestamp from a TSA the trusted root does not list: the message says so, names the signer
 and the listed TSAs, and the hint says what to do (issue 9, task 6)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Upstream policies (``--policy``, sigstore-offline-policy(5)): the shipped ``cpython`` policy over
 every real CPython bundle, the file names it must place or refuse, and user policy files."""
 

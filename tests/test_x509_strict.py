@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The strict X.509 reader (src/sigstore_offline/_x509.py): every certificate the verifier loads is
 canonical DER, checked by the project's own reader, on every ``cryptography`` version.
 

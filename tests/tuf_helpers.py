@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Test-side TUF tooling: a repository built with python-tuf's Metadata API and securesystemslib
 signers, a loopback HTTP server that can misbehave, and the fixed TUF reference time.
 

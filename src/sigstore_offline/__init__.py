@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Offline, fail-closed verification of Sigstore bundles.
 
 The verify path (``model``, ``trust``, ``verify``, ``policy`` and the ``verify-offline``

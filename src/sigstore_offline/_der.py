@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small, strict DER reader (ITU-T X.690 section 10, on top of the BER rules of section 8).
 
 Enough to read RFC 3161 time-stamp tokens (CMS SignedData, TSTInfo) and X.509 certificates

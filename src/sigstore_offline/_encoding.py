@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Strict decoding of the wire formats: JSON, base64, integers and RFC 3339 times.
 
 Every decoder raises :class:`ValueError` with a short message naming the problem; the

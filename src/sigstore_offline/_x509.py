@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Strict reading of X.509 certificates (RFC 5280 section 4.1) with the project's DER reader.
 
 Every certificate the verifier loads (bundle leaf and chain, trusted-root CAs and TSAs, cosign's

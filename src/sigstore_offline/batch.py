@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Batch verification: ``verify-offline --manifest FILE`` (sigstore-offline-manifest(5)).
 
 A manifest lists artifacts (files or digests), their bundles and their signers. It is parsed and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cosign's legacy blob-signing formats, read strictly and turned into a :class:`model.Bundle`, so
 that the one verification pipeline (``verify/pipeline.py``) runs every step on them.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One exception hierarchy; each class carries its exit code.
 
 Split by whose fault it is (see docs/adr/0002-exit-codes.md):

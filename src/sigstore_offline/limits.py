@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Every size limit the verifier applies, in one place.
 
 Real Sigstore bundles are a few kilobytes; these limits are generous and exist so that

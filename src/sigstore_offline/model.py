@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sigstore bundle parsing: strict and total, into immutable named tuples.
 
 (Named tuples, not dataclasses: ``dataclasses`` pulls in ``inspect``, which costs a sandboxed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Identity policy: who must have signed, matched against the Fulcio certificate.
 
 The certificate is first summarised (SANs, OIDC issuer) and the policy is matched against that

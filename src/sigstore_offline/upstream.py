@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Upstream identity policies: which signer an upstream's file must carry, chosen by its file name.
 
 A policy file (``sigstore-offline-policy(5)``, format ``sigstore-offline-policy/1``) maps file

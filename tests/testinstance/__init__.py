@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An in-memory test Sigstore, made with ``cryptography`` only (a test helper, not product code).
 
 Like sigstore-go's in-memory test instance: it makes valid bundles of every shape the verifier

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Small encodings shared by the test instance: base64, canonical JSON, DER bits, deterministic keys.
 
 Test helper, not product code.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sigstore bundles from the test instance: every valid shape, and negatives that break one check.
 
 ``BundleOptions`` picks the shape (bundle version, message signature or DSSE, Rekor v1 or v2,

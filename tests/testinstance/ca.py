@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A Fulcio-like certificate authority: self-signed root and intermediate (ECDSA P-384), short-lived
 leaf certificates (ECDSA P-256) carrying Fulcio's extensions and an embedded SCT.
 

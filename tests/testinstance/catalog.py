@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Named cases over the test instance: every valid bundle shape, and negatives that each break one
 check (a ``LeafSpec`` knob, a ``TAMPERS`` fault, a missing part, or a trust-root window).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cosign's legacy blob formats from the test instance: what ``cosign sign-blob`` (without
 ``--new-bundle-format``) writes, made with the instance's CA, Rekor v1 log and TSA.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A certificate transparency log that issues RFC 6962 v1 precertificate SCTs (ECDSA P-256).
 
 The CA hands the log a precertificate (the final certificate's TBS plus the critical CT poison

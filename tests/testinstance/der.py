@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small DER *writer* for tests (X.690 section 10): builds the structures the verifier reads.
 
 Test helper, not product code: it trusts its caller and does no validation beyond what keeps

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``TestInstance``: a whole in-memory Sigstore (Fulcio-like CA, CT log, Rekor v1 and v2, TSA) with
 its own ``trusted_root.json``. See the package docstring for the tour.
 

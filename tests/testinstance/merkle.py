@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """An append-only RFC 6962 / RFC 9162 Merkle tree that serves roots and inclusion proofs for any
 earlier tree size.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """RFC 6962 section 2.1 Merkle tree hash and audit path, written from the recursive definitions.
 
 A reference independent of the product's iterative verifier (src/sigstore_offline/verify/merkle.py).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """C2SP signed notes and checkpoints (https://c2sp.org/signed-note, https://c2sp.org/tlog-checkpoint).
 
 A checkpoint body is ``<origin>\\n<size>\\n<base64 root hash>\\n`` (plus optional extension lines);

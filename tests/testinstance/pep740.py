@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """PEP 740 attestations and provenance objects from the test instance.
 
 ``attestation(inst, statement_bytes, leaf=...)`` signs any in-toto statement (well formed or not)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Rekor-style transparency logs over ``merkle.MerkleTree``: entry bodies, checkpoints, SETs, and the
 ``TransparencyLogEntry`` JSON that bundles carry.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A test timestamp authority: a CA chain and TSA leaf made with ``cryptography``, and RFC 3161 tokens.
 
 ``TestTSA.timestamp`` returns what real Sigstore bundles carry in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``sigstore-offline``: the administrator's command (not for build sandboxes).
 
 ``sigstore-offline trust-root refresh|verify|show`` -- see man/sigstore-offline.1. ``refresh`` and

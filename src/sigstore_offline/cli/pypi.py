@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``verify-offline pypi``: verify Python distributions against their PEP 740 attestations, offline.
 
 ``main(argv) -> int`` (argv without the leading ``pypi``), same conventions and exit codes as

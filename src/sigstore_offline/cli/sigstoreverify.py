@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``sigstoreverify``: a gpgverify-compatible front end for RPM's ``%sigstoreverify`` and dh_sigstore_verify.
 
 Fedora's ``gpgverify`` takes ``--keyring=FILE --signature=FILE --data=FILE`` and exits 0 (good),

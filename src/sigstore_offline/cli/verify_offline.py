@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``verify-offline``: verify Sigstore bundles against artifacts or digests, entirely offline.
 
 ``main(argv) -> int`` is testable without a subprocess; ``entry()`` is the console script.

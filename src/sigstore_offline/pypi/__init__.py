@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """PEP 740 attestations and PyPI provenance, verified offline with the bundle pipeline.
 
 * :mod:`.attestation` -- attestation, provenance and publisher-record objects (strict parsing),

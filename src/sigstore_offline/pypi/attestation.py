@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """PEP 740 objects, parsed strictly: attestations, provenance, publisher records; and an
 attestation as the Sigstore bundle it is.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Distribution filenames and how PyPA compares them: PEP 503 names, PEP 440 version equality,
 sdist names (``NAME-VERSION.tar.gz`` / ``.zip``) and wheel names (PEP 427, binary distribution
 format: ``NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl`` with compressed tag sets, PEP 425).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Trusted Publisher policies: who may have signed a PyPI attestation, matched against the Fulcio
 certificate's claims (``policy.CertificateIdentity.claims``, dotted OID -> value).
 

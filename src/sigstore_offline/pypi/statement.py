@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What a PEP 740 attestation's in-toto statement must say, checked after its signature verified.
 
 * ``_type`` is ``https://in-toto.io/Statement/v1`` (PEP 740: "an in-toto Statement v1");

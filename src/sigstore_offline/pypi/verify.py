@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Verify a distribution against its PEP 740 attestations: every attestation, every log entry.
 
 For each attestation, in order (the first failure stops everything):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The trust-root refresh job and its offline audit (``sigstore-offline trust-root ...``).
 
 Only the admin command imports this package; nothing on the verify path does. ``update`` and

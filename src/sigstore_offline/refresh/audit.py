@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``trust-root verify``: re-check a snapshot's whole TUF chain offline, at a given time.
 
 The checks, in order (TUF specification section in brackets), each recorded as a finding:

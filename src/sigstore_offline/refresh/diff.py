@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What changes between two snapshots, in words a reviewer can check.
 
 Trust material is compared entry by entry: a Fulcio CA or timestamp authority is identified by

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """``trust-root refresh``: move a snapshot forward through TUF and replace it atomically.
 
 The order of work, each step fail-closed (the current snapshot is never touched before step 6):

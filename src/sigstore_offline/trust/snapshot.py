@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Trust-root snapshots: a directory with ``trusted_root.json``, the TUF files it came with, and a
 ``manifest.json`` that pins every file (sha256 and length). See docs/trust-roots.md and
 sigstore-offline-snapshot(5).

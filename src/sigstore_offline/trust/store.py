@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Where trust roots come from: the shipped snapshots, a user's file or directory.
 
 Shipped snapshots live in ``trust-roots/<instance>/`` of the source tree and are installed as

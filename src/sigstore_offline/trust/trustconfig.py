@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """sigstore-python's ClientTrustConfig file: a trusted root plus a signing config, in one JSON object.
 
 ``sigstore --trust-config FILE`` reads such a file (mediaType

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Parse ``trusted_root.json`` (Sigstore protobuf-specs ``TrustedRoot``) into frozen objects.
 
 A malformed trusted root is the operator's problem, not the bundle's: every error here is a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Verification steps (pure functions over parsed data) and the pipeline that orders them.
 
 The library in ten lines: parse the bundle and the trusted root, name the artifact by its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """X.509 chain checks done explicitly, the same way on every ``cryptography`` version.
 
 ``cryptography`` 38.0.4 (our floor) has no path-validation API, so the short Sigstore chains

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Checkpoints: C2SP signed notes (c2sp.org/signed-note) carrying a tlog-checkpoint body.
 
 Note text (signed): ``<origin>\\n<tree size>\\n<base64 root hash>\\n[extension lines\\n]``, then a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Merkle inclusion proofs, RFC 6962 section 2.1 / RFC 9162 section 2.1.3.2.
 
 Leaf hash = SHA-256(0x00 || entry); interior node = SHA-256(0x01 || left || right).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The verification pipeline: the order of the steps, stated once (ARCHITECTURE.md, "Verification order").
 
 :func:`verify` calls one function per step, in this order; each takes plain values and returns

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Step 3 (verified times): RFC 3161 time-stamp tokens against the trusted timestamp authorities.
 
 Implements, with :mod:`sigstore_offline._der`:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Embedded SCTs of the Fulcio leaf certificate, RFC 6962 section 3.2.
 
 The signed structure (``digitally-signed struct`` of section 3.2) for a precertificate entry::

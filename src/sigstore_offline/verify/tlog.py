@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Transparency-log entries: the signed entry timestamp (SET) and the entry body's consistency.
 
 * SET (Rekor v1 ``inclusionPromise``): the log's signature over the canonical JSON

@@ -1,5 +1,6 @@
 # Copyright 2026 sigstore-offline developers
 # Distributed under the terms of the GNU General Public License v2
+# SPDX-License-Identifier: GPL-2.0-only
 
 EAPI=8
 
