@@ -23,7 +23,7 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import REPO, require
+from conftest import REPO, require, skip_by_design
 
 EPOCH = "1764460800"  # 2025-11-30T00:00:00Z
 WORKFLOW = REPO / ".github" / "workflows" / "release.yml"
@@ -119,8 +119,7 @@ def test_suite_passes_from_the_unpacked_sdist(dists: Tuple[pathlib.Path, pathlib
     tree is (test_distname, test_refresh_crash), and the random-input fuzz tests (what they find
     belongs to test_fuzz_bundles itself, not to the sdist). The release workflow's test job runs
     all of it from the sdist."""
-    if LANE2:
-        pytest.skip("lane 1 runs the suite from the sdist; lane 2 builds the sdist with Debian's hatchling above")
+    skip_by_design(LANE2, "lane 1 runs the suite from the sdist; lane 2 builds the sdist with Debian's hatchling above")
     with tarfile.open(dists[0]) as tar:
         tar.extractall(tmp_path, filter="data") if hasattr(tarfile, "data_filter") else tar.extractall(tmp_path)
     (tree,) = tmp_path.iterdir()
@@ -144,8 +143,7 @@ def test_suite_passes_from_the_unpacked_sdist(dists: Tuple[pathlib.Path, pathlib
 
 
 def test_release_workflow_passes_zizmor() -> None:
-    if LANE2:
-        pytest.skip("zizmor comes from PyPI (the test extra): lane 1 runs it")
+    skip_by_design(LANE2, "zizmor comes from PyPI (the test extra): lane 1 runs it")
     zizmor = shutil.which("zizmor", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("zizmor")
     require(zizmor is not None, "zizmor is not installed (pip install zizmor; it is in the test extra)")
     result = subprocess.run([zizmor, "--offline", "--persona=pedantic", "--no-progress", str(WORKFLOW)],
