@@ -42,7 +42,6 @@ from conftest import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTI
 
 GENTOO = REPO / "packaging" / "gentoo"
 TRUST_ROOT_DIR = GENTOO / "sec-keys" / "sigstore-trusted-root"
-TRUST_ROOT_P = "sigstore-trusted-root-0_p20260821"
 BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
@@ -112,6 +111,8 @@ class Portage:
         wrapper = broot / "usr" / "bin" / "verify-offline"
         wrapper.write_text(f"#!/bin/sh\nPYTHONPATH={package_path()} exec {sys.executable} -s -m sigstore_offline \"$@\"\n")
         wrapper.chmod(0o755)
+        # A Prefix Portage unpacks .tar with "gtar" (GNU tar under its Gentoo name).
+        (broot / "usr" / "bin" / "gtar").symlink_to(shutil.which("tar") or "/bin/tar")
         shutil.copytree(SHIPPED, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
         self._config()
 
@@ -149,7 +150,8 @@ class Portage:
             f'PKGDIR="{base}/packages"\nPORTAGE_DEPCACHEDIR="{base}/depcache"\nUSE="verify-sig"\n'
             'ACCEPT_KEYWORDS="~amd64"\nPORTAGE_USERNAME=root\nPORTAGE_GRPNAME=root\n'
             # Nothing is ever downloaded: a missing distfile must fail, not fetch.
-            'FETCHCOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\nRESUMECOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\n')
+            'FETCHCOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\nRESUMECOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\n'
+            'GENTOO_MIRRORS=""\n')
 
     def env(self) -> Dict[str, str]:
         return {"PATH": f"{self.broot}/usr/bin:{SYSTEM_PATH}", "PORTAGE_CONFIGROOT": str(self.base / "config"),
@@ -157,6 +159,8 @@ class Portage:
 
     def ebuild(self, ebuild: pathlib.Path, *phases: str) -> subprocess.CompletedProcess[str]:
         argv = [str(self.broot / "bin" / "python3"), str(self.broot / "lib" / "portage" / "bin" / "ebuild"), str(ebuild), *phases]
+        if self.network_sandbox:  # Portage itself has no network either: nothing it tries can leave the machine
+            argv = ["unshare", "-n", *argv]
         return subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=300, cwd=self.base)
 
     def toy(self, version: str, *, identity: str = BEACON, unpack: str = CUSTOM_UNPACK, tamper: bool = False) -> subprocess.CompletedProcess[str]:
@@ -231,15 +235,21 @@ def test_trusted_root_ebuild_installs_a_snapshot_that_verifies(portage: Portage)
     if "stat -c %s" in text:
         pytest.xfail("sec-keys/sigstore-trusted-root still pins the distdir symlink's length (stat -c %s): "
                      "fixed on another branch (issue 11, item 2)")
-    distfiles = portage.base / "distfiles"
-    shutil.copyfile(SHIPPED / "sigstore" / "trusted_root.json", distfiles / f"{TRUST_ROOT_P}.trusted_root.json")
-    shutil.copyfile(SHIPPED / "sigstore" / "root.json", distfiles / f"{TRUST_ROOT_P}.root.json")
+    import runpy
+
+    # The distfile is packaging/refresh-job/snapshot-tarball's reproducible tar of trust-roots/,
+    # rebuilt here: the ebuild's Manifest pins its bytes.
+    build = runpy.run_path(str(REPO / "packaging" / "refresh-job" / "snapshot-tarball"))["build"]
+    name, data = build(SHIPPED)
+    (portage.base / "distfiles" / name).write_bytes(data)
     result = portage.ebuild(next(TRUST_ROOT_DIR.glob("*.ebuild")), "clean", "install")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    image = portage.base / "tmp" / "portage" / "sec-keys" / TRUST_ROOT_P / "image"
+    image = portage.base / "tmp" / "portage" / "sec-keys" / next(TRUST_ROOT_DIR.glob("*.ebuild")).stem / "image"
     # A Portage installed from PyPI is a Prefix one: ED is ${D}${EPREFIX}, EPREFIX the prefix above.
     snapshot = image / str(portage.broot).lstrip("/") / "usr" / "share" / "sigstore-offline" / "trust-roots"
-    assert sorted(p.name for p in (snapshot / "sigstore").iterdir()) == ["manifest.json", "root.json", "trusted_root.json"]
+    installed = sorted(p.name for p in (snapshot / "sigstore").iterdir())
+    assert installed == sorted(p.name for p in (SHIPPED / "sigstore").iterdir()), installed
+    assert {"manifest.json", "root.json", "trusted_root.json", "timestamp.json"} <= set(installed)
     bundle = portage.base / EXAMPLE_BUNDLE.name
     shutil.copyfile(EXAMPLE_BUNDLE, bundle)
     verify = subprocess.run(

@@ -235,6 +235,9 @@ RPMLINT_ACCEPTED: Dict[str, str] = {
     # rpmlint 2.4.0 (Debian 12) records a page's section ("1") instead of its name, so every
     # command gets this; test_packages_hold_what_the_spec_says checks the pages are there.
     "no-manual-page-for-binary": "rpmlint 2.4.0 bug: man_base_regex's 'category' group is the section",
+    # A TUF-proven snapshot keeps its root chain (N.root.json for every version) and the newest
+    # root again as root.json, the name TUF clients read; the manifest pins both files.
+    "files-duplicate": "trust-roots/<instance>/root.json is the newest N.root.json of the snapshot's TUF root chain",
 }
 # What Fedora's rpmlint configuration (fedora.toml and rpmlint-fedora-license-data) sets and
 # Debian's rpmlint 2.4 does not: the unsigned local build (Koji signs), the tags Fedora forbids
