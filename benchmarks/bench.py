@@ -148,7 +148,7 @@ def manifest_run(runs: int = 3) -> Dict[str, Dict[str, float]]:
 
 
 def hashing(mib: int) -> Dict[str, float]:
-    from sigstore_offline.cli.verify_offline import hash_file
+    from sigstore_offline.inputs import hash_file
 
     with tempfile.TemporaryDirectory(prefix="bench-hash-") as tmp:
         big = pathlib.Path(tmp) / "big.bin"

@@ -14,7 +14,8 @@ suite's harness or ``verify-bundle`` can run them as they are:
     <case>/key.pub                the managed key, for publicKey bundles
     <case>/README                 one line: what the case exercises, or what is wrong with it
 
-Expected result is in the name, as in sigstore-conformance: ``_fail`` must be rejected. Keys derive
+Expected result is in the name, as in sigstore-conformance: ``_fail`` must be rejected (README.md
+also gives the exit code and the step verify-offline rejects it at). Keys derive
 from the seed; signatures and the TSA's keys are fresh on every run.
 """
 
@@ -73,7 +74,7 @@ def main(argv: List[str]) -> int:
         lines.append(f"| `{name}` | verify | {case.why} |")
     for name, case in sorted(catalog.NEGATIVE.items()):
         write_case(out, f"{name}_fail", case, instance, roots)
-        lines.append(f"| `{name}_fail` | fail | {case.why} |")
+        lines.append(f"| `{name}_fail` | fail: exit {case.exit_code} at `{case.step}` | {case.why} |")
     (out / "README.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {len(catalog.VALID)} valid and {len(catalog.NEGATIVE)} failing cases to {out}")
     return 0

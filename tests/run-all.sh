@@ -4,6 +4,8 @@
 #                      and the sigstore-python / pypi-attestations oracles);
 #   2. .venv-debian -- Debian 12's /usr/bin/python3 with apt's python3-cryptography 38.0.4 and the
 #                      project installed --no-deps, running the core suite (no oracle on the path).
+# Both lanes run the official conformance harness (../shared/conformance-harness, read in place) from
+# .venv-conformance, its own venv with its pinned requirements.txt (tests/test_conformance_harness.py).
 # The second lane is skipped with a message when apt's packages are absent, unless
 # SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 (as in CI), where skipping is a failure.
 set -euo pipefail
@@ -14,6 +16,11 @@ echo "== lane 1: $($PY --version) with the test extra"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+harness=../shared/conformance-harness
+if [ -f "$harness/requirements.txt" ]; then  # absent: the harness test skips (fails in CI)
+  [ -x .venv-conformance/bin/python ] || "$PY" -m venv .venv-conformance
+  .venv-conformance/bin/python -m pip install -q -r "$harness/requirements.txt"
+fi
 # Portage from PyPI (pure Python, with ebuild.sh and its helpers) for tests/test_packaging_portage.py:
 # ebuild(1) runs packaging/gentoo's eclass and ebuilds. A venv of its own: Portage treats its
 # sys.prefix as the build host's prefix.

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, need_tool
 
 MAN = REPO / "man"
 
 
-def _lint_available() -> bool:
-    if shutil.which("mandoc"):
-        return True
-    if os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1":
-        pytest.fail("mandoc is required in CI (apt-get install mandoc)")
-    return False
-
-
 @pytest.mark.parametrize("page", sorted(p.name for p in MAN.glob("*.[1-8]")))
 def test_mandoc_lint_is_clean(page: str) -> None:
-    if not _lint_available():
-        pytest.skip("mandoc is not installed")
-    result = subprocess.run(["mandoc", "-Tlint", str(MAN / page)], capture_output=True, text=True)
+    mandoc = need_tool("mandoc", "apt-get install mandoc")
+    result = subprocess.run([mandoc, "-Tlint", str(MAN / page)], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout == "" and result.stderr == "", result.stdout + result.stderr
 
 
@@ -62,10 +52,8 @@ def _unbalanced_quotes(text: str) -> list:
 @pytest.mark.parametrize("page", sorted(p.name for p in MAN.glob("*.[1-8]")))
 def test_quotes_pair_up_when_rendered(page: str, renderer: str) -> None:
     """mandoc and groff (what man(1) uses on Debian) both render every quoted word as one pair."""
-    from conftest import require
-
-    require(shutil.which(renderer) is not None, f"{renderer} is not installed (apt-get install {renderer if renderer == 'mandoc' else 'groff-base'})")
-    argv = ["mandoc", "-Tutf8"] if renderer == "mandoc" else ["groff", "-mandoc", "-Tutf8", "-P-cbou"]
+    tool = need_tool(renderer, f"apt-get install {renderer if renderer == 'mandoc' else 'groff-base'}")
+    argv = [tool, "-Tutf8"] if renderer == "mandoc" else [tool, "-mandoc", "-Tutf8", "-P-cbou"]
     result = subprocess.run([*argv, str(MAN / page)], capture_output=True, text=True,
                             env={**os.environ, "LC_ALL": "C.UTF-8"})
     assert result.returncode == 0, result.stderr

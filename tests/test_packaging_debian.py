@@ -41,10 +41,12 @@ from conftest import (
     EXAMPLE_IDENTITY,
     GITHUB_ISSUER,
     REPO,
+    need_no_network,
     need_shared,
+    need_tool,
+    unavailable,
 )
 
-REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
@@ -55,24 +57,14 @@ DIST = "usr/lib/python3/dist-packages"
 APT = "apt-get install dpkg-dev debhelper dh-python pybuild-plugin-pyproject python3-all python3-hatchling python3-cryptography"
 
 
-def _unavailable(reason: str) -> None:
-    if REQUIRE_ALL:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
+_unavailable = unavailable
 
 
 def _need(tool: str, apt: str) -> None:
-    if shutil.which(tool, path=SYSTEM_PATH) is None:
-        _unavailable(f"{tool} is not installed ({apt})")
+    need_tool(tool, apt, path=SYSTEM_PATH)
 
 
-def _no_network() -> List[str]:
-    _need("unshare", "apt-get install util-linux")
-    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        _unavailable(f"cannot make a network namespace ({' '.join(prefix)}): {probe.stderr.strip()}")
-    return prefix
+_no_network = need_no_network
 
 
 def _env(home: pathlib.Path, root: Optional[pathlib.Path] = None) -> Dict[str, str]:

@@ -7,7 +7,8 @@ prefix, ``BROOT``. So the test makes a throwaway prefix per run: a venv of the s
 whose site-packages point at .venv-portage's and whose ``lib/portage`` and ``share/portage`` are
 links to it, holding what app-crypt/sigstore-offline and sec-keys/sigstore-trusted-root would
 install there -- ``usr/bin/verify-offline`` (a two-line script running the package under test)
-and ``usr/share/sigstore-offline/trust-roots/`` (the shipped snapshot). A throwaway
+and ``usr/share/sigstore-offline/trust-roots/`` (the shipped snapshot) -- and ``usr/bin/gtar``, the
+name under which Portage calls GNU tar (Gentoo's app-arch/tar provides it; Debian's is ``tar``). A throwaway
 ``PORTAGE_CONFIGROOT`` has make.conf, repos.conf and a profile; the repositories are a stub
 ``gentoo`` (profile and categories only: no eclass of ::gentoo is used), the overlay
 packaging/gentoo read in place, and a toy overlay whose ebuild inherits the overlay's
@@ -22,8 +23,8 @@ Asserted: ``ebuild ... manifest`` then ``ebuild ... clean unpack`` unpacks a goo
 src_unpack and the eclass's default one), and dies in src_unpack with verify-offline's FAIL line
 and the eclass's die message for a tampered distfile (its Manifest regenerated, as a maintainer
 would from a tampered download) and for a wrong identity. sec-keys/sigstore-trusted-root is built
-with ``ebuild ... clean install`` from its own Manifest, and the snapshot it installs verifies a
-real bundle. Not run: app-crypt/sigstore-offline's ebuild (it needs ::gentoo's distutils-r1 and
+with ``ebuild ... clean install`` from its own Manifest (the distfile rebuilt with
+packaging/refresh-job/snapshot-tarball), and the snapshot it installs verifies a real bundle. Not run: app-crypt/sigstore-offline's ebuild (it needs ::gentoo's distutils-r1 and
 pypi eclasses), ``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox.
 """
 
@@ -38,11 +39,10 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path, require
+from conftest import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, SHIPPED, need_shared, need_tool, package_path, require
 
 GENTOO = REPO / "packaging" / "gentoo"
 TRUST_ROOT_DIR = GENTOO / "sec-keys" / "sigstore-trusted-root"
-TRUST_ROOT_P = "sigstore-trusted-root-0_p20260821"
 BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
@@ -113,6 +113,8 @@ class Portage:
         wrapper.write_text(f"#!/bin/sh\nPYTHONPATH={package_path()} exec {sys.executable} -s -m sigstore_offline \"$@\"\n")
         wrapper.chmod(0o755)
         shutil.copytree(SHIPPED, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
+        # Portage's unpack calls GNU tar as "gtar", which Gentoo's app-arch/tar installs; Debian's is "tar".
+        (broot / "usr" / "bin" / "gtar").symlink_to(need_tool("tar", "apt-get install tar"))
         self._config()
 
     def _config(self) -> None:
@@ -225,21 +227,22 @@ def test_wrong_identity_dies_with_the_verifiers_line(portage: Portage) -> None:
 
 
 def test_trusted_root_ebuild_installs_a_snapshot_that_verifies(portage: Portage) -> None:
-    """sec-keys/sigstore-trusted-root, built by Portage from its own Manifest (distfiles are
-    symlinks in Portage's distdir), installs a snapshot verify-offline accepts."""
-    text = next(TRUST_ROOT_DIR.glob("*.ebuild")).read_text()
-    if "stat -c %s" in text:
-        pytest.xfail("sec-keys/sigstore-trusted-root still pins the distdir symlink's length (stat -c %s): "
-                     "fixed on another branch (issue 11, item 2)")
-    distfiles = portage.base / "distfiles"
-    shutil.copyfile(SHIPPED / "sigstore" / "trusted_root.json", distfiles / f"{TRUST_ROOT_P}.trusted_root.json")
-    shutil.copyfile(SHIPPED / "sigstore" / "root.json", distfiles / f"{TRUST_ROOT_P}.root.json")
-    result = portage.ebuild(next(TRUST_ROOT_DIR.glob("*.ebuild")), "clean", "install")
+    """sec-keys/sigstore-trusted-root, built by Portage from its own Manifest (its distfile is
+    packaging/refresh-job/snapshot-tarball's tar of trust-roots/, rebuilt here; Portage's distdir
+    holds a symlink to it), installs snapshots verify-offline accepts."""
+    import runpy
+
+    ebuild = next(TRUST_ROOT_DIR.glob("*.ebuild"))
+    build = runpy.run_path(str(REPO / "packaging" / "refresh-job" / "snapshot-tarball"))["build"]
+    name, data = build(SHIPPED)
+    (portage.base / "distfiles" / name).write_bytes(data)
+    result = portage.ebuild(ebuild, "clean", "install")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    image = portage.base / "tmp" / "portage" / "sec-keys" / TRUST_ROOT_P / "image"
+    image = portage.base / "tmp" / "portage" / "sec-keys" / ebuild.name[: -len(".ebuild")] / "image"
     # A Portage installed from PyPI is a Prefix one: ED is ${D}${EPREFIX}, EPREFIX the prefix above.
     snapshot = image / str(portage.broot).lstrip("/") / "usr" / "share" / "sigstore-offline" / "trust-roots"
-    assert sorted(p.name for p in (snapshot / "sigstore").iterdir()) == ["manifest.json", "root.json", "trusted_root.json"]
+    assert sorted(p.name for p in snapshot.iterdir()) == ["sigstage", "sigstore"]
+    assert (snapshot / "sigstore" / "trusted_root.json").read_bytes() == (SHIPPED / "sigstore" / "trusted_root.json").read_bytes()
     bundle = portage.base / EXAMPLE_BUNDLE.name
     shutil.copyfile(EXAMPLE_BUNDLE, bundle)
     verify = subprocess.run(

@@ -21,18 +21,17 @@ import shlex
 import shutil
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, need_shared, package_path
+from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, need_no_network, need_shared, need_tool, package_path
 
 MACROS = REPO / "packaging" / "rpm" / "macros.sigstoreverify"
 BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
-REQUIRE_ALL = os.environ.get("SIGSTORE_OFFLINE_REQUIRE_ALL_LANES") == "1"
 
 SHORT = "%sigstoreverify -k2 -s1 -d0"
 LONG = "%{sigstoreverify} --keyring='%{SOURCE2}' --signature='%{SOURCE1}' --data='%{SOURCE0}'"
@@ -67,25 +66,10 @@ cp -p a.txt %{{buildroot}}%{{_datadir}}/sigstoreverify-check/
 
 
 def _need(tool: str, apt: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if REQUIRE_ALL:
-            pytest.fail(f"{tool} is required in CI (apt-get install {apt})")
-        pytest.skip(f"{tool} is not installed (apt-get install {apt})")
-    return path
+    return need_tool(tool, f"apt-get install {apt}")
 
 
-def _no_network() -> List[str]:
-    """``unshare -n`` as root; ``unshare -r -n`` (a user namespace) otherwise."""
-    _need("unshare", "util-linux")
-    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        reason = f"cannot make a network namespace ({' '.join(prefix)}): {probe.stderr.strip()}"
-        if REQUIRE_ALL:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return prefix
+_no_network = need_no_network  # ``unshare -n`` as root; ``unshare -r -n`` (a user namespace) otherwise
 
 
 @pytest.fixture(scope="module")

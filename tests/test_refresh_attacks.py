@@ -13,9 +13,9 @@ from typing import Callable, Dict, List, Tuple
 
 import pytest
 
-from conftest import SHIPPED
+from conftest import SHIPPED, need_tuf
 
-pytest.importorskip("tuf")
+need_tuf()
 
 from sigstore_offline.cli.admin import main  # noqa: E402
 from sigstore_offline.trust import snapshot  # noqa: E402

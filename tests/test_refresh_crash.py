@@ -17,9 +17,9 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from conftest import SHIPPED, package_path
+from conftest import SHIPPED, need_tuf, package_path
 
-pytest.importorskip("tuf")
+need_tuf()
 
 from sigstore_offline.cli.admin import main  # noqa: E402
 from sigstore_offline.refresh import update  # noqa: E402

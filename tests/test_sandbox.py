@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import CPYTHON, need_shared, package_path
+from conftest import CPYTHON, need_no_network, need_shared, package_path
 
 # ``socket`` itself is imported by the standard library's email.utils, which cryptography.x509
 # uses for RFC 822 names; what must never load is a module that opens connections.
@@ -67,16 +66,9 @@ def test_verification_opens_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     assert code == 0 and out.startswith("OK: "), err
 
 
-def _unshare_works() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    return subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
-
-
 def test_real_cpython_bundle_verifies_with_no_network_and_no_home(tmp_path: "os.PathLike[str]") -> None:
     need_shared(CPYTHON / "manifest.json")
-    if not _unshare_works():
-        pytest.skip("unshare -n is not permitted here (needs root or user namespaces)")
+    no_network = need_no_network()
     bundle = CPYTHON / "3.14.0" / "Python-3.14.0.tgz.sigstore"
     digest_line = next(
         line for line in (CPYTHON / "manifest.json").read_text().split("{") if '"Python-3.14.0.tgz"' in line
@@ -85,7 +77,7 @@ def test_real_cpython_bundle_verifies_with_no_network_and_no_home(tmp_path: "os.
     env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
     env["PYTHONPATH"] = package_path()
     command = [
-        "unshare", "-n", "--", sys.executable, "-m", "sigstore_offline", "--bundle", str(bundle),
+        *no_network, "--", sys.executable, "-m", "sigstore_offline", "--bundle", str(bundle),
         "--cert-identity", "hugo@python.org", "--cert-oidc-issuer", "https://github.com/login/oauth", digest,
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path))
@@ -93,7 +85,7 @@ def test_real_cpython_bundle_verifies_with_no_network_and_no_home(tmp_path: "os.
     assert result.stdout.startswith(f"OK: {digest}  hugo@python.org (https://github.com/login/oauth)  rekor.sigstore.dev #")
     # The network really was absent: the same namespace cannot open a socket to anything.
     probe = subprocess.run(
-        ["unshare", "-n", "--", sys.executable, "-c",
+        [*no_network, "--", sys.executable, "-c",
          "import socket; s=socket.socket(); s.settimeout(1); s.connect(('1.1.1.1', 443))"],
         capture_output=True, text=True,
     )

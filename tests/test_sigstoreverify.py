@@ -8,17 +8,15 @@ One subprocess run under ``unshare -n`` with no usable ``HOME`` checks the sandb
 from __future__ import annotations
 
 import io
-import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 from typing import List, Tuple
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path
+from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path
 from sigstore_offline.cli import sigstoreverify
 from sigstore_offline.errors import UsageError
 
@@ -191,7 +189,9 @@ def test_an_internal_error_is_a_failure_not_a_pass(tmp_path: pathlib.Path, mater
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(sigstoreverify, "verify", broken)
+    from sigstore_offline.verify import pipeline
+
+    monkeypatch.setattr(pipeline, "verify", broken)
     bundle, data = material
     code, out, err = run([f"--keyring={signers(tmp_path, f'{BEACON} {GITHUB_ISSUER}')}", f"--signature={bundle}",
                           f"--data={data}"])
@@ -203,11 +203,7 @@ def test_runs_without_network_or_home(tmp_path: pathlib.Path, material: Tuple[st
     """python -m sigstore_offline.cli.sigstoreverify in a network namespace, HOME unusable, no network module.
 
     (``socket`` itself is loaded by email.utils, which cryptography.x509 imports; see test_sandbox.py.)"""
-    if shutil.which("unshare") is None:
-        pytest.skip("unshare is not installed (util-linux)")
-    prefix = ["unshare", "-n"] if os.geteuid() == 0 else ["unshare", "-r", "-n"]
-    if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
-        pytest.skip("cannot create a network namespace here")
+    prefix = need_no_network()
     bundle, data = material
     keyring = signers(tmp_path, f"{BEACON} {GITHUB_ISSUER}\n")
     probe = (
@@ -266,3 +262,31 @@ def test_policy_picks_the_signer_from_the_data_file_name(tmp_path: pathlib.Path,
     renamed.write_bytes(pathlib.Path(data).read_bytes())
     code, out, err = run([f"--policy={_policy_file(tmp_path, BEACON)}", f"--signature={bundle}", f"--data={renamed}"])
     assert code == 1 and "does not cover the file name 'b.txt'" in err
+
+
+def test_snapshot_age_warning_and_limit(tmp_path: pathlib.Path, material: Tuple[str, str]) -> None:
+    """Like verify-offline: an old snapshot draws a warning on stderr (even with -q, so a recipe's
+    log shows it); --max-trust-root-age refuses one older than the limit (exit 1, not verified)."""
+    import json
+    import shutil
+
+    from conftest import SHIPPED
+
+    bundle, data = material
+    keyring = signers(tmp_path, f"{BEACON} {GITHUB_ISSUER}\n")
+    argv = [f"--keyring={keyring}", f"--signature={bundle}", f"--data={data}"]
+    # Today's shipped snapshot (refreshed 2026-08-27): a 60-day limit refuses it, a 400-day one accepts it.
+    code, _, err = run([*argv, f"--trust-root={SHIPPED / 'sigstore'}", "--max-trust-root-age=60"])
+    assert code == 1 and "older than the limit of 60 days" in err and "trust root is unusable" in err
+    code, out, err = run([*argv, f"--trust-root={SHIPPED / 'sigstore'}", "--max-trust-root-age=400"])
+    assert code == 0 and out.startswith("sigstoreverify: OK: ")
+    old = tmp_path / "sigstore"
+    shutil.copytree(SHIPPED / "sigstore", old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["refreshed_at"] = "2025-11-01T00:00:00Z"
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    code, out, err = run([*argv, f"--trust-root={old}", "-q"])
+    assert code == 0 and out == ""
+    assert err.startswith("sigstoreverify: warning: trust-root snapshot ") and "days old (refreshed 2025-11-01" in err
+    code, _, err = run([*argv, f"--trust-root={old}", "--max-trust-root-age=-1"])
+    assert code == 2 and "zero or more days" in err

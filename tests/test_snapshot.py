@@ -24,14 +24,29 @@ def copy(tmp_path: pathlib.Path) -> pathlib.Path:
     return target
 
 
+SHIPPED_TRUSTED_ROOTS = {
+    "sigstore": "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66",  # targets v14
+    "sigstage": "44deb991d4bbf2150751ccee235d9810bce4434383c26d8898c1bcadbace6ed8",  # targets v28
+}
+ANCHORS = {"sigstore": "5.root.json", "sigstage": "1.root.json"}
+
+
 @pytest.mark.parametrize("instance", ["sigstore", "sigstage"])
 def test_shipped_snapshots_match_their_manifests(instance: str) -> None:
+    """Every shipped file is pinned, TUF-proven except the anchor root the refresh started from,
+    and the snapshot's age counts from the refresh (2026-08-27), not from when it was committed."""
     root, info = store.open_shipped(instance)
     assert info.instance == instance and root.sha256 == info.files["trusted_root.json"].sha256
-    regenerated = snapshot.build_manifest(SHIPPED / instance, instance=instance, tuf_url=info.tuf_url,
-                                          source=info.source, refreshed_at=info.refreshed_at,
-                                          tool_version=info.tool_version)
-    assert regenerated == (SHIPPED / instance / "manifest.json").read_bytes()
+    assert root.sha256 == SHIPPED_TRUSTED_ROOTS[instance] and info.tuf_proven
+    on_disk = {p.name for p in (SHIPPED / instance).iterdir()} - {"manifest.json"}
+    assert set(info.files) == on_disk
+    assert [name for name, pin in info.files.items() if not pin.tuf_proven] == [ANCHORS[instance]]
+    assert set(info.tuf_versions) == {"root", "timestamp", "snapshot", "targets"}
+    assert snapshot.utc_text(info.refreshed_at) == "2026-08-27T00:00:00Z"
+    assert info.timestamp_expires is not None and info.refreshed_at < info.timestamp_expires
+    assert info.tuf_url == {"sigstore": "https://tuf-repo-cdn.sigstore.dev",
+                            "sigstage": "https://tuf-repo-cdn.sigstage.dev"}[instance]
+    assert "as published on 2026-08-21" in info.source
 
 
 def _expect_trust_root_error(copy: pathlib.Path, match: str) -> None:
@@ -86,10 +101,34 @@ def test_missing_manifest_is_refused(copy: pathlib.Path) -> None:
 
 
 def _age(copy: pathlib.Path, days: float) -> None:
+    """Move the refresh ``days`` back from now: the TUF metadata then is no longer the one that
+    proved it (a refresh that day saw other metadata), so drop the TUF files from the manifest."""
     doc = json.loads((copy / "manifest.json").read_text())
     refreshed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)
     doc["refreshed_at"] = refreshed.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if refreshed > datetime.datetime(2026, 8, 28, tzinfo=datetime.timezone.utc):
+        doc["files"]["timestamp.json"]["tuf_proven"] = False
     (copy / "manifest.json").write_text(json.dumps(doc))
+
+
+def _shipped_age() -> float:
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (now - datetime.datetime(2026, 8, 27, tzinfo=datetime.timezone.utc)).total_seconds() / 86400
+
+
+def test_max_trust_root_age_of_the_shipped_snapshot() -> None:
+    """The shipped snapshot's age is that of its refresh (2026-08-27): a 60-day limit refuses it
+    today, a 400-day one accepts it."""
+    age = _shipped_age()
+    assert age > 60
+    code, records, err = run_json(["--max-trust-root-age", "60", *ARGV])
+    assert code == 3 and records[0]["step"] == "trust-root" and "older than the limit of 60 days" in err
+    assert "refreshed 2026-08-27T00:00:00Z" in err
+    code, records, err = run_json(["--max-trust-root-age", "400", *ARGV])
+    assert code == 0, err
+    described = records[0]["trust_root"]["snapshot"]
+    assert described["refreshed_at"] == "2026-08-27T00:00:00Z" and abs(described["age_days"] - age) < 0.2
+    assert described["trusted_root_tuf_proven"] is True
 
 
 def test_max_trust_root_age(copy: pathlib.Path) -> None:

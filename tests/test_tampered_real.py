@@ -237,7 +237,7 @@ def test_rekor_v2_log_key_must_be_valid_at_the_timestamp(tmp_path: pathlib.Path)
 def test_managed_key_bundle_without_key_says_so(tmp_path: pathlib.Path) -> None:
     code, records, err = _conformance(tmp_path, "managed-key-happy-path")
     assert code == 1 and records[0]["step"] == "signature"
-    assert "pass that key with --key" in records[0]["error"]
+    assert "managed key" in records[0]["error"] and "--key" in records[0]["hint"]
 
 
 def test_timestamp_from_an_unlisted_tsa_is_named_as_such(tmp_path: pathlib.Path) -> None:

@@ -27,6 +27,7 @@ from testinstance.bundle import Generated
 from testinstance.ctlog import POISON_OID_DER, strip_extension
 from testinstance.instance import TestInstance
 from testinstance.merkle import MerkleTree
+from oracles import sigstore_rejections
 
 IN_TOTO = "application/vnd.in-toto+json"
 
@@ -35,8 +36,6 @@ ORACLE_REJECTS_VALID: Dict[str, str] = {
     # protobuf-specs: a v0.1 bundle needs the SET; its inclusion proof is optional. sigstore-python
     # requires an inclusion proof with a checkpoint in every bundle ("entry must contain inclusion proof").
     "v0.1-set-only": "inclusionProof",
-    # Rekor v2 may log DSSE as dsse 0.0.2; sigstore-python only takes DSSE as hashedrekord 0.0.2 on v2.
-    "v0.3-dsse-rekor2-dsse-entry": "Unsupported DSSE log entry type",
     # Fulcio deprecated ...57264.1.1 for ...1.8; sigstore-python's OIDCIssuer policy reads only ...1.1.
     "issuer-v2-extension-only": "1.3.6.1.4.1.57264.1.1",
     # Trust-root validity windows are closed intervals (sigstore-go); sigstore-python compares the
@@ -60,6 +59,7 @@ ORACLE_ACCEPTS: Dict[str, str] = {
     # not-yet-valid now?"), not with the verified signing time; only the TSA window is checked
     # against genTime. Our verifier checks every window at the verified time.
     "ca-validity-ended": "CA validFor not checked at signing time",
+    "ca-validity-ended-a-second-before": "CA validFor not checked at signing time",
     "ca-validity-not-started": "CA validFor not checked at signing time",
     "ct-log-validity-ended": "CT key validFor not checked at SCT time",
     "rekor1-validity-ended": "Rekor key validFor not checked at integrated time",
@@ -96,12 +96,14 @@ def _make(instance: TestInstance, case: catalog.Case) -> Generated:
 # --- the oracle ----------------------------------------------------------------------------------
 
 def oracle_verdict(generated: Generated, case: catalog.Case, root_path: pathlib.Path) -> Optional[str]:
-    """None if sigstore-python verifies the bundle, else its complaint."""
-    models = pytest.importorskip("sigstore.models")
+    """None if sigstore-python verifies the bundle, else its complaint. Only sigstore-python's own
+    rejections count (``oracles.sigstore_rejections``); any other exception propagates."""
+    rejections = sigstore_rejections()
+    from sigstore import models
     from sigstore.verify import Verifier, policy
 
+    trusted_root = models.TrustedRoot.from_file(str(root_path))  # the instance's own root: must load
     try:
-        trusted_root = models.TrustedRoot.from_file(str(root_path))
         if generated.public_key_pem is not None:
             return _oracle_managed_key(models, trusted_root, generated)
         verifier = Verifier(trusted_root=trusted_root)
@@ -118,7 +120,7 @@ def oracle_verdict(generated: Generated, case: catalog.Case, root_path: pathlib.
                 return "statement does not name the artifact"
         else:
             verifier.verify_artifact(generated.artifact, bundle, identity)
-    except Exception as exc:  # noqa: BLE001 -- the oracle's verdict, whatever its exception type
+    except rejections as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -128,6 +130,7 @@ def _oracle_managed_key(models: Any, trusted_root: Any, generated: Generated) ->
     certificate; the conformance suite marks these cases xfail for it). Use its pieces instead:
     its log-entry check (inclusion proof, checkpoint, SET) against the instance's Rekor keys, its
     hashedrekord body model for the consistency check, and the key for the signature."""
+    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, utils
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
@@ -147,7 +150,10 @@ def _oracle_managed_key(models: Any, trusted_root: Any, generated: Generated) ->
         return "managed key is not ECDSA"
     digest = hashlib.sha256(generated.artifact).digest()
     signature = base64.b64decode(generated.bundle["messageSignature"]["signature"])
-    key.verify(signature, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    try:
+        key.verify(signature, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+    except InvalidSignature:
+        return "signature does not verify with the managed key"
     body = json.loads(base64.b64decode(raw_entry["canonicalizedBody"]))
     spec = body["spec"]
     if body["apiVersion"] == "0.0.1":
@@ -199,6 +205,42 @@ def test_negative_differs_from_its_valid_base_only_by_its_fault(instance: TestIn
     for base, options in catalog.BASES.items():
         case = catalog.Case(options, base, True)
         assert oracle_verdict(instance.bundle(catalog.ARTIFACT, options), case, roots[()]) is None, base
+
+
+@pytest.mark.oracle
+def test_only_the_oracles_own_rejection_counts(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrapper's own error -- an API change in sigstore-python (a renamed method, a changed
+    signature, a module gone) or a bug in the wrapper -- propagates; it is never read as "sigstore-python
+    rejects", which would let every negative pass for the wrong reason."""
+    import sys
+
+    from sigstore.errors import VerificationError
+    from sigstore.verify import Verifier
+
+    case = catalog.VALID["v0.3-rekor1"]
+    generated = _make(instance, case)
+    assert oracle_verdict(generated, case, roots[()]) is None
+
+    def rejects(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise VerificationError("the stand-in rejects")
+
+    monkeypatch.setattr(Verifier, "verify_artifact", rejects)
+    assert oracle_verdict(generated, case, roots[()]) == "VerificationError: the stand-in rejects"
+
+    def changed_signature(self: Any, artifact: bytes) -> None:  # one parameter fewer
+        raise AssertionError("not reached: the call itself fails")
+
+    monkeypatch.setattr(Verifier, "verify_artifact", changed_signature)
+    with pytest.raises(TypeError):
+        oracle_verdict(generated, case, roots[()])
+    monkeypatch.delattr(Verifier, "verify_artifact")
+    with pytest.raises(AttributeError):
+        oracle_verdict(generated, case, roots[()])
+    monkeypatch.undo()
+    monkeypatch.setitem(sys.modules, "sigstore.verify", None)  # the module is gone
+    with pytest.raises(ImportError):
+        oracle_verdict(generated, case, roots[()])
 
 
 # --- the instance's own invariants (no oracle needed) ---------------------------------------------

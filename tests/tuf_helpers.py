@@ -1,7 +1,7 @@
 """Test-side TUF tooling: a repository built with python-tuf's Metadata API and securesystemslib
 signers, a loopback HTTP server that can misbehave, and the fixed TUF reference time.
 
-Only tests import this (it needs the [refresh] extra: callers use ``pytest.importorskip("tuf")``).
+Only tests import this (it needs the [refresh] extra: callers first call ``conftest.need_tuf()``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,22 @@ def tuf_clock(moment: datetime.datetime) -> Iterator[None]:
 
     shim = types.SimpleNamespace(datetime=_Frozen, timezone=datetime.timezone, timedelta=datetime.timedelta)
     with mock.patch.object(trusted_metadata_set, "datetime", shim):
+        yield
+
+
+@contextlib.contextmanager
+def fixed_clock(moment: datetime.datetime) -> Iterator[None]:
+    """:func:`tuf_clock` plus the admin command's one clock read (``refreshed_at``, ``verify``'s
+    default ``--at``) -- tests only: a refresh run "on" ``moment``, as a job run that day would."""
+    from sigstore_offline.cli import admin
+
+    class _Frozen(datetime.datetime):
+        @classmethod
+        def now(cls, tz: Optional[datetime.tzinfo] = None) -> "_Frozen":  # type: ignore[override]
+            return moment.astimezone(tz) if tz is not None else moment  # type: ignore[return-value]
+
+    shim = types.SimpleNamespace(datetime=_Frozen, timezone=datetime.timezone, timedelta=datetime.timedelta)
+    with tuf_clock(moment), mock.patch.object(admin, "datetime", shim):
         yield
 
 
@@ -148,7 +164,8 @@ class Repo:
 # --- a loopback HTTP server ---------------------------------------------------------------------
 
 class Server:
-    """A ThreadingHTTPServer on 127.0.0.1 (free port) serving ``files`` (path -> bytes) or a directory.
+    """A ThreadingHTTPServer on 127.0.0.1 (free port) serving ``files`` (path -> bytes) or a directory
+    (then ``files`` overrides single paths of it, e.g. a tampered copy of one file, held in memory).
 
     ``behave[path]`` makes one path misbehave: ``"stall"`` (headers, then nothing), ``"die"`` (half
     the promised body, then close), ``"404"``. Always used as a context manager; stops its thread.
@@ -169,7 +186,7 @@ class Server:
                 path = self.path.lstrip("/")
                 server.requests.append(path)
                 how = server.behave.get(path)
-                if directory is not None and how is None:
+                if directory is not None and how is None and path not in server.files:
                     super().do_GET()
                     return
                 data = server.files.get(path)

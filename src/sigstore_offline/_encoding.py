@@ -8,8 +8,8 @@ TrustRootError). Nothing here is lenient by accident:
 * base64: the protobuf-JSON rules (standard or URL-safe alphabet, padding optional); line
   breaks are skipped, as Go's decoder (sigstore-go, Rekor) does; any other character fails.
 * integers: protobuf-JSON int64 (a JSON number or a decimal string), range-checked.
-* times: RFC 3339 with ``Z`` or an offset and any number of fractional digits; always
-  timezone-aware UTC.
+* times: RFC 3339 with ``Z`` or an offset and up to 12 fractional digits, years 0001-9999 in
+  UTC; always timezone-aware UTC.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from .limits import MAX_INTEGER, MAX_JSON_VALUES
 
 _B64_CHARS = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+# ASCII digits only (``\d`` would take any Unicode digit); at most 12 fractional digits.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,12}))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,12}))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
 )
 _DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,19})")
 
@@ -127,29 +128,42 @@ def int64(value: Any, what: str, *, minimum: int = 0) -> int:
 
 
 def rfc3339(value: Any, what: str) -> datetime.datetime:
-    """Parse an RFC 3339 timestamp into an aware UTC datetime (sub-microsecond digits dropped)."""
+    """Parse an RFC 3339 timestamp into an aware UTC datetime (sub-microsecond digits dropped).
+
+    Total: every string is either a time in 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999999Z
+    or a ValueError -- also a date that does not exist, an offset beyond +-23:59, and a time
+    whose offset moves it out of that range (``0001-01-01T00:00:00+01:00``). A leap second
+    (``:60``, RFC 3339 section 5.7) is read as ``:59.999999`` of the same minute: never rolled
+    into the next minute, and still after every other instant of that minute.
+    """
     if not isinstance(value, str):
         raise ValueError(f"{what}: expected an RFC 3339 time string, found {type_name(value)}")
     match = _RFC3339.fullmatch(value)
     if not match:
-        raise ValueError(f"{what}: {value!r} is not an RFC 3339 time")
+        shown = value if len(value) <= 64 else value[:64] + "..."
+        raise ValueError(f"{what}: {shown!r} is not an RFC 3339 time")
     year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
     fraction = match.group(7) or ""
     micro = int((fraction + "000000")[:6])
-    if match.group(8):
-        offset = datetime.timedelta(0)
-    else:
+    offset = datetime.timedelta(0)
+    if not match.group(8):
+        offset_hours, offset_minutes = int(match.group(10)), int(match.group(11))
+        if offset_hours > 23 or offset_minutes > 59:
+            raise ValueError(f"{what}: {value!r} has an invalid UTC offset")
         sign = 1 if match.group(9) == "+" else -1
-        offset = sign * datetime.timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
+        offset = sign * datetime.timedelta(hours=offset_hours, minutes=offset_minutes)
     if second == 60:
-        second = 59  # leap second: clamp, never roll over into the next minute
+        second, micro = 59, 999999  # leap second: the end of its minute, not the next one
     try:
         moment = datetime.datetime(
             year, month, day, hour, minute, second, micro, tzinfo=datetime.timezone(offset)
         )
     except ValueError:
         raise ValueError(f"{what}: {value!r} is not a valid date and time") from None
-    return moment.astimezone(datetime.timezone.utc)
+    try:
+        return moment.astimezone(datetime.timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{what}: {value!r} is outside the years 0001 to 9999 in UTC") from None
 
 
 def obj(value: Any, what: str) -> Mapping[str, Any]:
@@ -187,4 +201,7 @@ def array(value: Any, what: str, *, limit: int) -> List[Any]:
 
 def utc(moment: datetime.datetime) -> str:
     """Format an aware datetime as RFC 3339 UTC with second precision (``...Z``)."""
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(datetime.timezone.utc)
+    # Not strftime: "%Y" is not zero-padded for years before 1000 on every platform.
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+            f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z")

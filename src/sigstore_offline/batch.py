@@ -24,15 +24,16 @@ from . import _encoding as enc
 from .errors import InputError, SigstoreOfflineError
 from .inputs import read_input
 from .limits import MAX_MANIFEST_BYTES, MAX_MANIFEST_ENTRIES, MAX_MANIFEST_JSON_VALUES
-from .policy import Identity, SignerPolicy
+from .policy import SignerPolicy
 from .request import Request, Target, TrustMaterial, identity_policy, load_key, verify_request
 from .verify.pipeline import Verified
 
 __all__ = ["Defaults", "Entry", "Outcome", "default_jobs", "read_manifest", "run"]
 
-DIGEST = re.compile(r"sha256:([0-9a-f]{64})")
+DIGEST = re.compile(r"sha256:([0-9a-f]{64})|sha512:([0-9a-f]{128})")
 CHUNK = 8  # entries per task: few enough for even load, enough to keep inter-process traffic low
 _SIGNER_FIELDS = ("identity", "identity_regexp", "issuer", "issuer_regexp", "policy", "key")
+_PUBLISHER_FIELDS = ("repository", "workflow", "ref")
 _LENGTH = struct.Struct(">I")
 
 Outcome = Union[Verified, SigstoreOfflineError]
@@ -56,7 +57,7 @@ class Entry(NamedTuple):
     path: Optional[str]  # the file to hash, or None for a digest
     digest: Optional[bytes]
     bundle: str
-    identity: Optional[Identity]
+    identity: Optional[SignerPolicy]  # an Identity, or a publisher.Publisher
     policy: Optional[str]  # an upstream policy name or file
     key: Optional[str]
 
@@ -103,7 +104,7 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
     where = f"entry {index}"
     item = enc.obj(value, where)
     fields: Dict[str, Optional[str]] = {}
-    for name in ("artifact", "digest", "bundle", *_SIGNER_FIELDS):
+    for name in ("artifact", "digest", "bundle", *_SIGNER_FIELDS, *_PUBLISHER_FIELDS):
         raw = item.get(name)
         fields[name] = None if raw is None else _text(raw, f"{where}.{name}")
     artifact = fields["artifact"]
@@ -113,8 +114,8 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
     if fields["digest"] is not None:
         match = DIGEST.fullmatch(fields["digest"])
         if match is None:
-            raise ValueError(f"{where}.digest: expected sha256: and 64 lower-case hex digits")
-        digest = bytes.fromhex(match.group(1))
+            raise ValueError(f"{where}.digest: expected sha256: and 64, or sha512: and 128, lower-case hex digits")
+        digest = bytes.fromhex(match.group(1) or match.group(2))
     elif DIGEST.fullmatch(artifact):
         digest = bytes.fromhex(artifact[7:])
     path = None if digest is not None else str(base / artifact)
@@ -126,11 +127,21 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
     has_identity = fields["identity"] is not None or fields["identity_regexp"] is not None
     has_issuer = fields["issuer"] is not None or fields["issuer_regexp"] is not None
     kinds = [kind for kind, present in (("identity", has_identity or has_issuer), ("policy", fields["policy"]),
-                                        ("key", fields["key"])) if present]
+                                        ("key", fields["key"]), ("repository", fields["repository"])) if present]
     if len(kinds) > 1:
-        raise ValueError(f"{where}: give one signer: identity and issuer, policy, or key (found {' and '.join(kinds)})")
-    identity = None
-    if has_identity or has_issuer:
+        raise ValueError(f"{where}: give one signer: identity and issuer, repository, policy, or key"
+                         f" (found {' and '.join(kinds)})")
+    identity: Optional[SignerPolicy] = None
+    if fields["repository"] is None and (fields["workflow"] is not None or fields["ref"] is not None):
+        raise ValueError(f"{where}: 'workflow' and 'ref' go with 'repository' (a CI publisher)")
+    if fields["repository"] is not None:
+        from .publisher import publisher
+
+        try:
+            identity = publisher(fields["repository"], workflow=fields["workflow"], ref=fields["ref"])
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    elif has_identity or has_issuer:
         if not has_identity or not has_issuer:
             raise ValueError(f"{where}: 'identity' (or 'identity_regexp') and 'issuer' (or 'issuer_regexp') go together")
         if fields["identity"] is not None and fields["identity_regexp"] is not None or (
@@ -142,7 +153,7 @@ def _entry(index: int, value: Any, base: pathlib.Path, defaults: bool) -> Entry:
         except ValueError as exc:
             raise ValueError(f"{where}: {exc}") from None
     elif not kinds and not defaults:
-        raise ValueError(f"{where}: no signer: give 'identity' and 'issuer', 'policy' or 'key' in the entry,"
+        raise ValueError(f"{where}: no signer: give 'identity' and 'issuer', 'repository', 'policy' or 'key' in the entry,"
                          " or a default signer for the whole manifest")
     key = str(base / fields["key"]) if fields["key"] is not None else None
     policy = fields["policy"]

@@ -54,6 +54,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from . import _encoding as enc
+from . import hints
 from .errors import InputError, VerificationError
 from .inputs import read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
@@ -67,10 +68,7 @@ DETACHED = "cosign-detached-signature"
 FORMATS = frozenset({LEGACY_BUNDLE, DETACHED})
 V0_1 = (0, 1)  # SET without inclusion proof is complete evidence, as in a v0.1 Sigstore bundle
 
-NO_TLOG_HINT = (
-    "without a log entry nothing shows the signature was made while the certificate was valid, or"
-    " made public; ignore the missing log entry only if you accept that weaker verification (docs/cosign.md)"
-)
+NO_TLOG_HINT = hints.NO_TLOG
 
 
 class DetachedInputs(NamedTuple):

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from typing import Optional, Tuple, Type
+from typing import Optional, Tuple, Type, Union
+
+StrPath = Union[str, "os.PathLike[str]"]
 
 from .errors import InputError, SigstoreOfflineError
 from .limits import HASH_CHUNK_BYTES
@@ -44,8 +46,11 @@ def shown(text: str) -> str:
     return "".join(out)
 
 
-def _open(path: str, what: str, step: str, error: Type[SigstoreOfflineError]) -> Tuple[int, os.stat_result]:
+def _open(given: "StrPath", what: str, step: str, error: Type[SigstoreOfflineError]) -> Tuple[int, os.stat_result]:
     """Open ``path`` for reading without blocking; return the descriptor of a regular file."""
+    path = os.fspath(given)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
     name = shown(path)
     if not path:
         raise error(f"{what}: the path is empty", step=step)
@@ -69,37 +74,40 @@ def _open(path: str, what: str, step: str, error: Type[SigstoreOfflineError]) ->
     return fd, status
 
 
-def read_input(path: str, *, limit: int, what: str, step: str,
+def read_input(path: "StrPath", *, limit: int, what: str, step: str,
                error: Type[SigstoreOfflineError] = InputError) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them, or ``error``."""
     fd, status = _open(path, what, step, error)
     try:
         if status.st_size > limit:
-            raise error(f"{what} {shown(path)} is larger than {limit} bytes", step=step)
+            raise error(f"{what} {shown(os.fspath(path))} is larger than {limit} bytes", step=step)
         chunks = []
         total = 0
         while True:
             try:
                 chunk = os.read(fd, min(limit + 1 - total, HASH_CHUNK_BYTES))
             except OSError as exc:
-                raise error(f"cannot read {what} {shown(path)}: {exc.strerror or exc}", step=step) from None
+                raise error(f"cannot read {what} {shown(os.fspath(path))}: {exc.strerror or exc}", step=step) from None
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # the file grew while being read
-                raise error(f"{what} {shown(path)} is larger than {limit} bytes", step=step)
+                raise error(f"{what} {shown(os.fspath(path))} is larger than {limit} bytes", step=step)
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def hash_file(path: str, *, keep: bool = False, what: str = "artifact",
-              step: str = "artifact") -> Tuple[bytes, Optional[bytes]]:
-    """SHA-256 of the regular file ``path`` in fixed-size chunks (memory flat in its size), and
-    its bytes when ``keep`` (only a managed Ed25519 key signs the bytes themselves)."""
+def hash_file(path: "StrPath", *, keep: bool = False, what: str = "artifact",
+              step: str = "artifact", algorithm: str = "sha256") -> Tuple[bytes, Optional[bytes]]:
+    """SHA-256 (or ``algorithm``: ``sha512``) of the regular file ``path`` in fixed-size chunks
+    (memory flat in its size), and its bytes when ``keep`` (only a managed Ed25519 key signs the
+    bytes themselves)."""
+    if algorithm not in ("sha256", "sha512"):
+        raise ValueError(f"unsupported digest algorithm {algorithm!r}")
     fd, _ = _open(path, what, step, InputError)
-    digest = hashlib.sha256()
+    digest = hashlib.new(algorithm)
     kept = bytearray() if keep else None
     buffer = bytearray(HASH_CHUNK_BYTES)
     view = memoryview(buffer)
@@ -113,7 +121,7 @@ def hash_file(path: str, *, keep: bool = False, what: str = "artifact",
                 if kept is not None:
                     kept += view[:count]
     except OSError as exc:
-        raise InputError(f"cannot read {what} {shown(path)}: {exc.strerror or exc}", step=step) from None
+        raise InputError(f"cannot read {what} {shown(os.fspath(path))}: {exc.strerror or exc}", step=step) from None
     finally:
         os.close(fd)
     return digest.digest(), bytes(kept) if kept is not None else None

@@ -19,6 +19,7 @@ from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import _encoding as enc
 from .errors import InputError
@@ -97,25 +98,77 @@ class Bundle(NamedTuple):
 
 
 def load_certificate(der: bytes, what: str) -> x509.Certificate:
-    """Load a DER certificate and decode every field the verifier reads, now: older ``cryptography``
-    (38) decodes names and extensions lazily, and a malformed one must be an input error here, not
-    a surprise in a later step. Raises ValueError naming ``what``."""
+    """Load a DER certificate and decode, now, every field the verifier later reads; raise
+    ValueError naming ``what`` on any problem.
+
+    Total: ``cryptography`` raises more than ValueError on malformed input (``InvalidVersion``,
+    ``DuplicateExtension``, ``UnsupportedGeneralNameType``, KeyError for a name with an unknown
+    string tag in version 38, TypeError for odd name attributes, warnings for RFC 5280
+    violations), and older versions (38) decode names and extensions lazily. Every one of those
+    becomes a ValueError here, at the step that read the certificate, rather than a surprise (or
+    a crash) in a later step. Callers turn the ValueError into their own error class: InputError
+    for a bundle, chain, attestation or cosign file, TrustRootError for a trusted root.
+    """
     try:
         with warnings.catch_warnings():
             # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
             # serial number: refuse them now, as one clear error rather than a stray warning.
             warnings.simplefilter("error")
             cert = x509.load_der_x509_certificate(der)
-            cert.issuer, cert.subject, cert.serial_number, cert.signature_algorithm_oid  # noqa: B018
-            for _ in cert.extensions:
-                pass
-    except (ValueError, KeyError, Warning) as exc:  # KeyError: cryptography 38, a name with an unknown string tag
-        raise ValueError(f"{what}: not a valid DER X.509 certificate ({exc})") from None
+            _decode_fields(cert)
+    except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
+        raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
     try:
-        cert.public_key()
-    except (ValueError, UnsupportedAlgorithm) as exc:
-        raise ValueError(f"{what}: unsupported or malformed public key ({exc})") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            key = cert.public_key()
+            key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except Exception as exc:  # noqa: BLE001 -- UnsupportedAlgorithm, ValueError, ...
+        raise ValueError(f"{what}: unsupported or malformed public key ({_describe(exc)})") from None
     return cert
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _decode_fields(cert: x509.Certificate) -> None:
+    """Touch every field the verifier reads (certchain, sct, policy, tlog, rfc3161), so that
+    decoding errors surface in :func:`load_certificate`."""
+    for name in (cert.issuer, cert.subject):
+        name.rfc4514_string()
+        name.public_bytes()
+        for attribute in name:
+            attribute.oid.dotted_string  # noqa: B018
+    cert.serial_number  # noqa: B018
+    cert.version  # noqa: B018
+    cert.signature_algorithm_oid.dotted_string  # noqa: B018
+    try:
+        cert.signature_hash_algorithm  # noqa: B018
+    except UnsupportedAlgorithm:
+        pass  # legitimately unknown: the chain check refuses it (certchain.issued_by)
+    cert.signature, cert.tbs_certificate_bytes  # noqa: B018
+    cert.public_bytes(Encoding.DER)
+    for attr in ("not_valid_before_utc", "not_valid_after_utc"):
+        if getattr(cert, attr, None) is None:  # cryptography < 42: naive datetimes
+            getattr(cert, attr[: -len("_utc")])
+    has_scts = False
+    for extension in cert.extensions:
+        extension.oid.dotted_string  # noqa: B018
+        value = extension.value
+        if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
+            has_scts = True
+            for sct in value:
+                sct.log_id, sct.timestamp, sct.signature, sct.extension_bytes  # noqa: B018
+                sct.signature_hash_algorithm  # noqa: B018
+        elif isinstance(value, x509.SubjectAlternativeName):
+            for general_name in value:
+                general_name.value  # noqa: B018
+        elif isinstance(value, x509.ExtendedKeyUsage):
+            list(value)
+    if has_scts:
+        cert.tbs_precertificate_bytes  # noqa: B018
 
 
 def _certificate(value: Any, what: str) -> x509.Certificate:

@@ -27,14 +27,14 @@ import pathlib
 import re
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
-from . import cosign
+from . import cosign, hints
 from ._encoding import utc
-from .errors import InputError, TrustRootError, VerificationError
+from .errors import InputError, VerificationError
 from .inputs import hash_file, read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_KEY_BYTES
 from .model import Bundle
 from .policy import Identity, SignerPolicy
-from .trust import store
+from .trust import snapshot, store
 from .trust.snapshot import SnapshotInfo
 from .trust.trusted_root import TrustedRoot
 from .verify import certchain
@@ -64,15 +64,14 @@ __all__ = [
 ]
 
 BUNDLE_SUFFIXES = (".sigstore", ".sigstore.json")
-STALE_DAYS = 180  # an older snapshot is used, with a warning
+STALE_DAYS = snapshot.STALE_AFTER_DAYS  # an older snapshot is used, with a warning
 _DIGEST = re.compile(r"(sha256|sha384|sha512|[a-z0-9-]+):([0-9a-fA-F]+)")
 _SHA256 = re.compile(r"sha256:([0-9a-fA-F]{64})")
+_SHA512 = re.compile(r"sha512:([0-9a-fA-F]{128})")
+_DIGEST_LENGTHS = {"sha256": 64, "sha512": 128}
 _HINT_STEPS = ("certificate-chain", "tlog", "timestamp")
-# A lone cosign .rekor file: it is not evidence this verifier reads.
-REKOR_FRAGMENT_HINT = ("a .rekor file is not read: verify cosign's detached signature and certificate instead"
-                       " (a weaker verification without log evidence), or ask upstream for a bundle")
-# The hint for a bundle signed on staging; a command line words it with its own option.
-STAGING_HINT = "the bundle was signed on the Sigstore staging instance; verify it against the staging trust root"
+REKOR_FRAGMENT_HINT = hints.REKOR_FRAGMENT
+STAGING_HINT = hints.STAGING
 
 
 # --- 1. trust material ----------------------------------------------------------------------
@@ -101,7 +100,7 @@ class TrustMaterial(NamedTuple):
         root: the parsed trusted root.
         snapshot: the snapshot it came from, or ``None`` for a plain file (no pins, no age).
         described: what ``--json`` reports of it (source, sha256, snapshot and its age).
-        warning: a line to show the operator (a stale snapshot), or ``None``.
+        warnings: lines to show the operator (a stale snapshot, a refresh time in the future).
         shipped_production: the shipped production snapshot, where a failure may come from a
             bundle signed on staging (then the staging hint is worth computing).
     """
@@ -109,7 +108,7 @@ class TrustMaterial(NamedTuple):
     root: TrustedRoot
     snapshot: Optional[SnapshotInfo]
     described: Dict[str, Any]
-    warning: Optional[str]
+    warnings: Tuple[str, ...]
     shipped_production: bool
 
 
@@ -129,23 +128,13 @@ def open_trust(choice: TrustChoice, now: datetime.datetime) -> TrustMaterial:
     else:
         root, info = store.open_shipped(choice.instance)
     described: Dict[str, Any] = {"source": root.source, "sha256": root.sha256}
-    warning = None
+    warnings: Tuple[str, ...] = ()
     if info is not None:
         described["snapshot"] = info.as_json(now)
-        age = info.age_days(now)
-        if choice.max_age_days is not None and age > choice.max_age_days:
-            raise TrustRootError(
-                f"trust-root snapshot {info.directory} was refreshed {utc(info.refreshed_at)}, {age:.0f} days ago,"
-                f" older than the limit of {choice.max_age_days} days",
-                step="trust-root",
-                hint="install a newer snapshot (sigstore-offline trust-root refresh on a networked host)",
-            )
-        if age > STALE_DAYS:
-            warning = (f"trust-root snapshot {info.directory} is {age:.0f} days old"
-                       f" (refreshed {utc(info.refreshed_at)})")
+        warnings = tuple(snapshot.check_age(info, now, max_age_days=choice.max_age_days))
     elif choice.max_age_days is not None:
         raise ValueError("an age limit needs a trust-root snapshot (a directory with a manifest), not a file")
-    return TrustMaterial(root, info, described, warning,
+    return TrustMaterial(root, info, described, warnings,
                          shipped_production=choice.path is None and choice.instance == store.PRODUCTION)
 
 
@@ -190,7 +179,8 @@ class Target(NamedTuple):
     Attributes:
         spec: the target as given (a path, or ``sha256:<hex>``), for messages.
         path: the file to hash, or ``None`` for a digest.
-        digest: the SHA-256 when given as a digest, else ``None`` (the file is hashed later).
+        digest: the SHA-256 (32 bytes) or SHA-512 (64 bytes) when given as a digest, else ``None``
+            (the file is hashed later, with the hash its bundle needs).
         name: the upstream file name a policy reads: ``name`` if given, else the file's base name;
             ``None`` for a digest without a name.
     """
@@ -202,21 +192,23 @@ class Target(NamedTuple):
 
 
 def resolve_target(spec: str, *, name: Optional[str] = None) -> Target:
-    """A file, or ``sha256:<64 hex>`` (a file of that name wins); ``ValueError`` for an empty
-    target, and :class:`InputError` for a digest this verifier cannot use."""
+    """A file, ``sha256:<64 hex>`` or ``sha512:<128 hex>`` (a file of that name wins);
+    ``ValueError`` for an empty target, and :class:`InputError` for a digest this verifier cannot
+    use. A SHA-512 is checked against in-toto subjects only (npm provenance); a hashedrekord
+    bundle signs the SHA-256, and :func:`verify_request` says so."""
     if not spec:
         raise ValueError("the artifact is empty: give a file or sha256:<64 hex digits>")
     if not os.path.lexists(spec):
-        match = _SHA256.fullmatch(spec)
+        match = _SHA256.fullmatch(spec) or _SHA512.fullmatch(spec)
         if match:
             return Target(spec, None, bytes.fromhex(match.group(1)), name)
         other = _DIGEST.fullmatch(spec)
-        if other and other.group(1) != "sha256":
+        if other and other.group(1) not in _DIGEST_LENGTHS:
             raise InputError(f"{shown(spec)}: unsupported digest algorithm {other.group(1)!r}; give the file,"
-                             " or its sha256: digest", step="artifact")
+                             " or its sha256: (or sha512:) digest", step="artifact")
         if other:
-            raise InputError(f"{shown(spec)}: a sha256 digest has 64 hex digits, found {len(other.group(2))}",
-                             step="artifact")
+            raise InputError(f"{shown(spec)}: a {other.group(1)} digest has {_DIGEST_LENGTHS[other.group(1)]} hex"
+                             f" digits, found {len(other.group(2))}", step="artifact")
     return Target(spec, spec, None, name if name is not None else os.path.basename(spec))
 
 
@@ -301,19 +293,14 @@ def verify_request(request: Request, trust: TrustMaterial) -> Verified:
     if request.detached is not None and request.bundle is not None:
         raise ValueError("give either a bundle or a detached signature, not both")
     policy = signer_for(request)
-    if target.digest is not None:
-        if request.bundle is None and request.detached is None:
-            raise ValueError(f"{shown(target.spec)}: a digest needs its bundle (or a detached signature) named")
-        digest, data = target.digest, None
-    else:
-        from cryptography.hazmat.primitives.asymmetric import ed25519  # only managed Ed25519 keys need the bytes
-
-        digest, data = hash_file(target.path or "", keep=isinstance(request.key, ed25519.Ed25519PublicKey))
+    if target.digest is not None and request.bundle is None and request.detached is None:
+        raise ValueError(f"{shown(target.spec)}: a digest needs its bundle (or a detached signature) named")
     if request.detached is not None:
         bundle = cosign.load_detached(request.detached, trust.root)
     else:
         bundle = load_bundle(find_bundle(target, request.bundle))
     bundle = cosign.prepare(bundle, timestamp=request.timestamp, allow_no_tlog=request.allow_no_tlog)
+    digest, data = artifact_digest(target, bundle, request.key)
     shown_name = shown(target.name if target.path is None and target.name is not None else target.spec)
     artifact = Artifact(shown_name, digest, data)
     try:
@@ -328,6 +315,30 @@ def verify_request(request: Request, trust: TrustMaterial) -> Verified:
         if hint is None:
             raise
         raise exc.with_context(hint=hint) from exc
+
+
+def artifact_digest(target: Target, bundle: Bundle, key: Any = None) -> Tuple[bytes, Optional[bytes]]:
+    """The digest the bundle is checked against, and the bytes where a managed Ed25519 key needs
+    them: a given digest as it is; a file hashed with SHA-256, or with SHA-512 for a DSSE bundle
+    whose statement names its subjects by SHA-512 only (npm provenance).
+
+    Raises:
+        InputError: a SHA-512 digest with a message-signature (hashedrekord) bundle, which signs
+            the SHA-256: give the file or its sha256: digest.
+    """
+    from .model import DsseEnvelope
+    from .verify import dsse
+
+    if target.digest is not None:
+        if len(target.digest) != 32 and not isinstance(bundle.content, DsseEnvelope):
+            raise InputError(f"{shown(target.spec)}: this bundle signs the artifact's SHA-256 (a message signature),"
+                             " which a sha512: digest cannot be checked against; give the file, or its sha256:"
+                             " digest", step="artifact")
+        return target.digest, None
+    from cryptography.hazmat.primitives.asymmetric import ed25519  # only managed Ed25519 keys need the bytes
+
+    algorithm = dsse.subject_algorithm(bundle.content) if isinstance(bundle.content, DsseEnvelope) else "sha256"
+    return hash_file(target.path or "", keep=isinstance(key, ed25519.Ed25519PublicKey), algorithm=algorithm)
 
 
 def staging_hint(bundle: Bundle, exc: VerificationError, artifact: Artifact, policy: Optional[SignerPolicy],
@@ -430,6 +441,9 @@ def verify_pypi(request: PypiRequest, trust: TrustMaterial) -> Any:
     from .pypi.attestation import parse_attestation, parse_provenance
     from .pypi.verify import Source, verify_distribution
 
+    if request.target.digest is not None and len(request.target.digest) != 32:
+        raise InputError(f"{shown(request.target.spec)}: PEP 740 attestations name a distribution by its SHA-256;"
+                         " give the file or its sha256: digest", step="artifact")
     digest = digest_of(request.target)[0]
     provenance, attestations = request.provenance, request.attestations
     if provenance is None and not attestations:

@@ -21,7 +21,7 @@ from . import _encoding as enc
 from .errors import UsageError, VerificationError
 from .inputs import read_input
 from .limits import MAX_POLICY_BYTES, MAX_POLICY_KEYS, MAX_POLICY_PATTERNS, MAX_POLICY_SIGNERS
-from .policy import CertificateIdentity, Identity
+from .policy import CertificateIdentity, Identity, SignerPolicy
 
 FORMAT = "sigstore-offline-policy/1"
 SHIPPED = pathlib.Path(__file__).resolve().parent / "policies"
@@ -29,12 +29,13 @@ STEP = "policy"
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 _TOP_KEYS = frozenset({"format", "name", "description", "source", "artifacts", "signers"})
 _SIGNER_KEYS = frozenset({"identity", "identity_regexp", "issuer", "issuer_regexp"})
+_PUBLISHER_KEYS = frozenset({"repository", "workflow", "ref"})
 
 
 class AnySigner(NamedTuple):
     """Passes when the certificate matches one of ``signers``; used as ``pipeline.verify(policy=...)``."""
 
-    signers: Tuple[Identity, ...]
+    signers: Tuple[SignerPolicy, ...]  # Identity or publisher.Publisher
     context: str  # e.g. "policy cpython, 3.13"
 
     def describe(self) -> str:
@@ -64,7 +65,7 @@ class UpstreamPolicy(NamedTuple):
     description: str
     source: str
     patterns: Tuple[Pattern[str], ...]
-    signers: Dict[str, Tuple[Identity, ...]]
+    signers: Dict[str, Tuple[SignerPolicy, ...]]
     origin: str  # where it was loaded from
 
     def known(self) -> str:
@@ -96,8 +97,25 @@ class UpstreamPolicy(NamedTuple):
         )
 
 
-def _signer(value: object, what: str) -> Identity:
+def _publisher(mapping: Dict[str, object], what: str) -> SignerPolicy:
+    """A CI publisher signer: ``{"repository": ..., "workflow": ..., "ref": ...}``."""
+    from .publisher import publisher
+
+    unknown = sorted(set(mapping) - _PUBLISHER_KEYS)
+    if unknown:
+        raise ValueError(f"{what}: unknown field {unknown[0]!r} (a publisher has repository, workflow, ref)")
+    fields = {k: enc.string(mapping[k], f"{what}.{k}") if mapping.get(k) is not None else None
+              for k in _PUBLISHER_KEYS}
+    try:
+        return publisher(fields["repository"] or "", workflow=fields["workflow"], ref=fields["ref"])
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+
+
+def _signer(value: object, what: str) -> SignerPolicy:
     mapping = enc.obj(value, what)
+    if "repository" in mapping:
+        return _publisher(mapping, what)
     unknown = sorted(set(mapping) - _SIGNER_KEYS)
     if unknown:
         raise ValueError(f"{what}: unknown field {unknown[0]!r}")
@@ -143,7 +161,7 @@ def parse_policy(raw: bytes, *, origin: str) -> UpstreamPolicy:
     table = enc.obj(enc.req(document, "signers", "policy"), "signers")
     if not table or len(table) > MAX_POLICY_KEYS:
         raise ValueError(f"signers: needs 1 to {MAX_POLICY_KEYS} keys, found {len(table)}")
-    signers: Dict[str, Tuple[Identity, ...]] = {}
+    signers: Dict[str, Tuple[SignerPolicy, ...]] = {}
     for key, entries in table.items():
         listed = enc.array(entries, f"signers[{key!r}]", limit=MAX_POLICY_SIGNERS)
         if not listed:

@@ -37,11 +37,12 @@ Modules (one concern each):
   else it would break), ``Generated`` (the result), in-toto ``statement()``.
 * ``instance`` -- ``TestInstance``: wires the parts; ``issue_leaf``, ``bundle``, ``sign_artifact``,
   ``sign_dsse``, ``trusted_root_json``; ``tsa`` is a ``tsa.TestTSA`` made on first use.
-* ``catalog`` -- named ``VALID`` and ``NEGATIVE`` cases (shape, why, trust-root variant, policy).
+* ``catalog`` -- named ``VALID`` and ``NEGATIVE`` cases (shape, why, trust-root variant, policy,
+  and for negatives the step and exit code that must reject them).
 * ``cosign`` -- ``sign_blob``: what ``cosign sign-blob`` writes (detached ``.sig``/``.crt``/chain,
   the old ``--bundle`` JSON with a Rekor v1 SET, an RFC 3161 timestamp file); ``COSIGN_TAMPERS``.
 * ``tsa``, ``der`` -- the RFC 3161 TSA and DER writer (separate owners); ``merkle_ref`` -- the
-  textbook Merkle definitions; ``world`` -- the earlier single-module instance used by test_generated.py.
+  textbook Merkle definitions.
 
 Times are fixed: everything is signed at ``bundle.SIGNED_AT`` (2025-06-01T12:00:00Z) unless an
 option says otherwise. ``tests/gen_testinstance.py OUT_DIR`` writes the catalog out as a corpus.

@@ -12,25 +12,28 @@ import argparse
 import datetime
 import json
 import sys
-from typing import Any, Dict, NoReturn, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, TextIO
 
+from .. import hints
 from .._encoding import utc
-from ..cosign import NO_TLOG_HINT
 from ..errors import SigstoreOfflineError, UsageError
 from ..inputs import shown
-from ..policy import Identity
-from ..request import REKOR_FRAGMENT_HINT, STAGING_HINT, TrustChoice, TrustMaterial, identity_policy, open_trust
-from ..trust import store
-from ..verify.pipeline import Verified
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..policy import Identity
+    from ..request import TrustMaterial
+    from ..verify.pipeline import Verified
 
 __all__ = [
     "Parser",
     "add_identity_options",
+    "add_publisher_options",
     "add_trust_options",
     "identity_from_args",
     "open_trust_from_args",
     "print_failure",
     "print_ok",
+    "publisher_from_args",
     "safe_streams",
     "usage",
 ]
@@ -39,12 +42,17 @@ EXIT_STATUS = ("Exit status: 0 verified, 1 verification failed, 2 usage error, 3
                " 4 input unreadable or malformed, 5 internal error.")
 # The request layer's hints, in the words of this command line.
 _HINTS = {
-    STAGING_HINT: "the bundle was signed on the Sigstore staging instance; did you mean --staging?",
-    REKOR_FRAGMENT_HINT: "cosign's .rekor output is not read; give its detached signature and certificate"
+    hints.MANAGED_KEY: "pass the signer's public key with --key (a PEM file)",
+    hints.UNLISTED_TSA: "a timestamp counts only if a timestamp authority in the trusted root signed it; if you"
+                        " trust the TSA that signed this one, add its certificate chain to timestampAuthorities of"
+                        " a trusted_root.json and pass that file with --trusted-root; a timestamp from Sigstore's"
+                        " staging instance verifies with --staging",
+    hints.STAGING: "the bundle was signed on the Sigstore staging instance; did you mean --staging?",
+    hints.REKOR_FRAGMENT: "cosign's .rekor output is not read; give its detached signature and certificate"
                          " (--signature FILE.sig --certificate FILE.crt; without log evidence that passes only"
                          " with --insecure-ignore-tlog, docs/cosign.md), or ask upstream for a bundle"
                          " (cosign sign-blob --bundle, or a .sigstore file)",
-    NO_TLOG_HINT: "without a log entry nothing shows the signature was made while the certificate was valid, or"
+    hints.NO_TLOG: "without a log entry nothing shows the signature was made while the certificate was valid, or"
                   " made public; pass --insecure-ignore-tlog only if you accept that weaker verification"
                   " (docs/cosign.md)",
 }
@@ -87,6 +95,35 @@ def add_identity_options(group: Any, *, explicit_help: str = "the signer's exact
                         help="a regular expression the whole issuer must match")
 
 
+def add_publisher_options(group: Any) -> None:
+    """``--repository``, ``--workflow`` and ``--ref``: a CI publisher that survives releases."""
+    group.add_argument("--repository", metavar="REPO",
+                       help="the signer is a CI publisher: GitHub OWNER/REPO (or https://github.com/OWNER/REPO),"
+                            " or https://gitlab.com/NAMESPACE/PROJECT; matched on the certificate's claims")
+    group.add_argument("--workflow", metavar="FILE",
+                       help="with --repository: the workflow file (GitHub: a name in .github/workflows/; GitLab: the"
+                            " CI file's path) the run started from (default: any)")
+    group.add_argument("--ref", metavar="REF_OR_GLOB",
+                       help="with --repository: the git ref built, e.g. refs/tags/v2.1.0, or refs/tags/v* (* within"
+                            " one component, after refs/KIND/) (default: any ref)")
+
+
+def publisher_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`publisher.Publisher` of ``--repository`` / ``--workflow`` / ``--ref``, or
+    ``None`` without ``--repository``."""
+    if args.repository is None:
+        for option, value in (("--workflow", args.workflow), ("--ref", args.ref)):
+            if value is not None:
+                raise UsageError(f"{option} goes with --repository (a CI publisher)")
+        return None
+    from ..publisher import publisher
+
+    try:
+        return publisher(args.repository, workflow=args.workflow, ref=args.ref)
+    except ValueError as exc:
+        raise usage(exc) from None
+
+
 def add_trust_options(parser: argparse.ArgumentParser) -> None:
     """``--trust-root`` / ``--trusted-root`` / ``--staging`` and ``--max-trust-root-age``."""
     roots = parser.add_mutually_exclusive_group()
@@ -105,13 +142,15 @@ def has_identity_options(args: argparse.Namespace) -> bool:
         "cert_identity", "cert_identity_regexp", "cert_oidc_issuer", "cert_oidc_issuer_regexp"))
 
 
-def identity_from_args(args: argparse.Namespace) -> Identity:
+def identity_from_args(args: argparse.Namespace) -> "Identity":
     """The identity policy the identity options give (all four checked as a pair)."""
     has_identity = args.cert_identity is not None or args.cert_identity_regexp is not None
     has_issuer = args.cert_oidc_issuer is not None or args.cert_oidc_issuer_regexp is not None
     if not has_identity or not has_issuer:
         raise UsageError("give the expected signer: --cert-identity (or --cert-identity-regexp) and"
                          " --cert-oidc-issuer (or --cert-oidc-issuer-regexp)")
+    from ..request import identity_policy
+
     try:
         return identity_policy(identity=args.cert_identity, identity_regexp=args.cert_identity_regexp,
                                issuer=args.cert_oidc_issuer, issuer_regexp=args.cert_oidc_issuer_regexp)
@@ -119,18 +158,28 @@ def identity_from_args(args: argparse.Namespace) -> Identity:
         raise usage(exc) from None
 
 
-def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str) -> TrustMaterial:
-    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``."""
-    path = getattr(args, "trust_root", None)
-    if path is None:
-        path = getattr(args, "trusted_root", None)
-    if path is not None and not path.strip():
-        option = "--trust-root" if getattr(args, "trust_root", None) is not None else "--trusted-root"
-        raise UsageError(f"{option} is empty (an unset variable in a recipe?); give a file or directory,"
-                         " or leave the option out for the shipped snapshot")
+def check_trust_options(args: argparse.Namespace) -> None:
+    """Usage errors of the trust-root options, before anything is read."""
+    for option in ("trust_root", "trusted_root"):
+        path = getattr(args, option, None)
+        if path is not None and not path.strip():
+            raise UsageError(f"--{option.replace('_', '-')} is empty (an unset variable in a recipe?); give a file"
+                             " or directory, or leave the option out for the shipped snapshot")
     max_age = getattr(args, "max_trust_root_age", None)
     if max_age is not None and max_age < 0:
         raise UsageError("--max-trust-root-age must be zero or more days")
+
+
+def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str) -> "TrustMaterial":
+    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``."""
+    check_trust_options(args)
+    from ..request import TrustChoice, open_trust
+    from ..trust import store
+
+    path = getattr(args, "trust_root", None)
+    if path is None:
+        path = getattr(args, "trusted_root", None)
+    max_age = getattr(args, "max_trust_root_age", None)
     choice = TrustChoice(path=path, instance=store.STAGING if getattr(args, "staging", False) else store.PRODUCTION,
                          max_age_days=max_age)
     now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age
@@ -141,8 +190,9 @@ def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, 
             raise UsageError("--max-trust-root-age needs a trust-root snapshot (a directory with a manifest),"
                              " not a file") from None
         raise usage(exc) from None
-    if trust.warning is not None and not quiet:
-        err.write(f"{prog}: warning: {trust.warning}\n")
+    if not quiet:
+        for warning in trust.warnings:
+            err.write(f"{prog}: warning: {warning}\n")
     return trust
 
 
@@ -160,7 +210,7 @@ def who(result: Verified) -> str:
 def ok_line(result: Verified) -> str:
     """The human verdict of a full verification (``OK: …``)."""
     host = result.log_url.split("://", 1)[-1]
-    return f"OK: {shown(result.artifact)}  {who(result)}  {host} #{result.log_index}  {utc(result.signed_at)}"
+    return f"OK: {shown(result.artifact)}  {who(result)}  {host} {result.index_text}  {utc(result.signed_at)}"
 
 
 def weaker_line(result: Verified) -> str:

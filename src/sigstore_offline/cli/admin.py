@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--instance", metavar="NAME",
                          help="instance: sigstore (default), sigstage, or a private one")
     refresh.add_argument("--tuf-url", metavar="URL", help="TUF repository (default: the snapshot's manifest)")
+    refresh.add_argument("--mirror", metavar="URL",
+                         help="download from this mirror or local copy of the repository (served over HTTP);"
+                              " the manifest still records the repository's URL")
+    refresh.add_argument("--source-note", metavar="TEXT",
+                         help="words appended to the manifest's source (e.g. which copy the mirror served)")
     refresh.add_argument("--dest", metavar="DIR",
                          help="the snapshot directory to refresh (default: the installed one of the instance)")
     refresh.add_argument("--bootstrap-root", metavar="FILE",
@@ -58,8 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="re-check a snapshot's TUF chain offline (needs the [refresh] extra)")
     verify.add_argument("dir", nargs="?", metavar="DIR", help="snapshot directory (default: the installed one)")
     verify.add_argument("--instance", metavar="NAME", help="the installed snapshot to check when DIR is not given")
-    verify.add_argument("--at", metavar="TIME", help="evaluate expiry at this RFC 3339 time (default: now)")
-    verify.add_argument("--require-fresh", action="store_true", help="an expired role is a failure")
+    verify.add_argument("--at", metavar="TIME",
+                        help="evaluate expiry at this RFC 3339 time, or 'refreshed': at the manifest's"
+                             " refreshed_at, how a shipped snapshot is judged (default: now)")
+    verify.add_argument("--require-fresh", action="store_true",
+                        help="an expired role (at --at) is a failure")
     verify.add_argument("--allow-unproven", action="store_true",
                         help="accept a snapshot whose trusted_root.json has no TUF proof (still checks root.json)")
     verify.add_argument("--json", action="store_true", help="print the findings as one JSON object")
@@ -106,7 +114,7 @@ def _refresh(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> i
     try:
         outcome = update.refresh(dest, now=now, instance=args.instance, tuf_url=args.tuf_url,
                                  bootstrap_root=bootstrap, check=args.check, timeout=args.timeout,
-                                 report=report)
+                                 report=report, mirror=args.mirror, source_note=args.source_note)
     except OSError as exc:
         raise TrustRootError(f"cannot write the snapshot {dest}: {exc}", step="trust-root") from None
     versions = ", ".join(f"{role} v{outcome.versions[role]}" for role in snap.TUF_ROLES)
@@ -120,6 +128,8 @@ def _refresh(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> i
             return EXIT_FAILED
         out.write(f"up to date ({versions})\n")
         return EXIT_OK
+    if outcome.needs_review:
+        out.write("the trust material changed: review the lines above before shipping this snapshot\n")
     out.write(f"wrote {dest}: {versions}\n")
     return EXIT_OK
 
@@ -128,8 +138,9 @@ def _verify(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> in
     from ..refresh import audit
 
     directory = _directory(args)
-    at = _time(args.at, now)
+    at = None if args.at == "refreshed" else _time(args.at, now)
     report = audit.audit(directory, at=at, allow_unproven=args.allow_unproven)
+    at = report.at
     passed = report.passed(require_fresh=args.require_fresh)
     if args.json:
         out.write(json.dumps({"directory": str(directory), "at": enc.utc(at), "passed": passed,
@@ -195,7 +206,7 @@ def _show(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> int:
     for role in ("timestamp", "snapshot", "targets"):
         meta = doc["tuf"].get(role)
         if meta and "version" in meta:
-            lines.append(f"TUF {role + ':':<10}v{meta['version']}, expires {meta['expires']}")
+            lines.append(f"{'TUF ' + role + ':':<13} v{meta['version']}, expires {meta['expires']}")
     if set(doc["tuf"]) <= {"root"}:
         lines.append("TUF proof:    none (no timestamp/snapshot/targets metadata in this snapshot)")
     lines.append("files:")

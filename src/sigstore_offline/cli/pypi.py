@@ -12,16 +12,18 @@ import argparse
 import json
 import re
 import sys
-from typing import Any, Dict, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, TextIO
 
 from .. import __version__
 from .._encoding import utc
 from ..errors import EXIT_BUG, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
 from ..inputs import shown
-from ..pypi import distname, publishers
-from ..request import PypiRequest, TrustMaterial, resolve_target, verify_pypi
+from ..pypi import distname
 from . import _common
 from ._common import EXIT_STATUS, Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..request import PypiRequest, TrustMaterial
 
 PROG = "verify-offline pypi"
 DEFAULT_SUFFIXES = (".provenance", ".publish.attestation")
@@ -111,6 +113,7 @@ def policy_from_args(args: argparse.Namespace) -> Any:
         )
     if len(given) > 1:
         raise UsageError(f"give one signer policy, not {' and '.join(given)}")
+    from ..pypi import publishers
     kind = given[0]
     if kind not in ("--repository", "--gitlab-repository"):
         for option, value in (("--workflow", args.workflow), ("--environment", args.environment)):
@@ -156,6 +159,8 @@ def _filename(name: str, *, given: bool) -> str:
 
 
 def _request(spec: str, args: argparse.Namespace, policy: Any) -> PypiRequest:
+    from ..request import PypiRequest, resolve_target
+
     target = resolve_target(spec, name=args.name)
     if target.path is None:
         if args.name is None:
@@ -168,6 +173,8 @@ def _request(spec: str, args: argparse.Namespace, policy: Any) -> PypiRequest:
 
 
 def verify_target(spec: str, args: argparse.Namespace, trust: TrustMaterial, policy: Any) -> Any:
+    from ..request import verify_pypi
+
     try:
         return verify_pypi(_request(spec, args, policy), trust)
     except ValueError as exc:
@@ -199,7 +206,7 @@ def _report_ok(target: str, result: Any, args: argparse.Namespace, out: TextIO,
         for item in result.attestations:
             host = item.verified.log_url.split("://", 1)[-1]
             kind = _SHORT_PREDICATES.get(item.predicate_type, item.predicate_type)
-            parts.append(f"{kind} {host} #{item.verified.log_index} {utc(item.verified.signed_at)}")
+            parts.append(f"{kind} {host} {item.verified.index_text} {utc(item.verified.signed_at)}")
         name = shown(target) if target == result.filename else f"{shown(target)} ({shown(result.filename)})"
         out.write(f"OK: {name}  {result.policy}  {'; '.join(parts)}\n")
 
@@ -215,6 +222,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
                 if value is not None:
                     raise UsageError(f"{option} applies to one distribution; give one distribution per run,"
                                      f" or omit {option}")
+        _common.check_trust_options(args)
         policy = policy_from_args(args)
         trust = _common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG)
     except (UsageError, TrustRootError, InputError) as exc:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
 from .._encoding import utc
@@ -43,13 +43,15 @@ from ..errors import (
     UsageError,
     VerificationError,
 )
-from ..inputs import hash_file, read_input, shown
-from ..policy import Identity, summarise
-from ..request import Request, Target, TrustMaterial, load_bundle, verify_request
-from ..upstream import UpstreamPolicy, load_policy
-from ..verify.pipeline import Artifact, Verified, verify
+from ..inputs import read_input, shown
 from . import _common
 from ._common import Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
+    from ..policy import Identity
+    from ..request import TrustMaterial
+    from ..upstream import UpstreamPolicy
+    from ..verify.pipeline import Verified
 
 PROG = "sigstoreverify"
 MAX_SIGNERS_BYTES = 64 * 1024
@@ -60,14 +62,47 @@ _ISSUER = re.compile(r"https://\S+")
 
 
 class Signer(NamedTuple):
-    """One allowed signer: an exact identity (SAN) and an exact OIDC issuer."""
+    """One allowed signer: an exact identity (SAN) and an exact OIDC issuer; or a CI publisher
+    (``publisher``, then ``identity`` and ``issuer`` only describe it)."""
 
     identity: str
     issuer: str
     line: int
+    publisher: Any = None  # a publisher.Publisher
 
-    def policy(self) -> Identity:
+    def policy(self) -> Any:
+        if self.publisher is not None:
+            return self.publisher
+        from ..policy import Identity
+
         return Identity(san=self.identity, issuer=self.issuer)
+
+
+_PUBLISHER_KEYS = ("workflow", "ref")
+
+
+def parse_publisher_line(fields: Sequence[str], *, where: str, number: int) -> Signer:
+    """A publisher line: ``github OWNER/REPO [workflow=FILE] [ref=REF_OR_GLOB]`` or
+    ``gitlab NAMESPACE/PROJECT [workflow=PATH] [ref=REF_OR_GLOB]``."""
+    from ..publisher import publisher
+
+    forge, path, options = fields[0], fields[1] if len(fields) > 1 else "", fields[2:]
+    if not path:
+        raise UsageError(f"{where}: expected '{forge} REPOSITORY [workflow=FILE] [ref=REF_OR_GLOB]'")
+    given: Dict[str, str] = {}
+    for option in options:
+        key, equals, value = option.partition("=")
+        if not equals or key not in _PUBLISHER_KEYS:
+            raise UsageError(f"{where}: {option!r} is not workflow=FILE or ref=REF_OR_GLOB"
+                             + (" -- comments must be on lines of their own" if option.startswith("#") else ""))
+        if key in given:
+            raise UsageError(f"{where}: {key}= given twice")
+        given[key] = value
+    try:
+        found = publisher(path, workflow=given.get("workflow"), ref=given.get("ref"), forge=forge)
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+    return Signer(f"{forge}:{found.repository}", found.describe(), number, found)
 
 
 def parse_signers(text: str, *, source: str) -> Tuple[Signer, ...]:
@@ -87,6 +122,16 @@ def parse_signers(text: str, *, source: str) -> Tuple[Signer, ...]:
             continue
         where = f"{source}:{number}"
         fields = line.split()
+        if fields[0] in ("github", "gitlab"):
+            signer = parse_publisher_line(fields, where=where, number=number)
+            key = (signer.identity, repr(signer.publisher))
+            if key in seen:
+                raise UsageError(f"{where}: duplicate of line {seen[key]}")
+            seen[key] = number
+            signers.append(signer)
+            if len(signers) > MAX_SIGNERS:
+                raise UsageError(f"{source}: more than {MAX_SIGNERS} signers")
+            continue
         if len(fields) != 2:
             raise UsageError(
                 f"{where}: expected 'IDENTITY ISSUER' (two fields), found {len(fields)} field(s)"
@@ -106,7 +151,8 @@ def parse_signers(text: str, *, source: str) -> Tuple[Signer, ...]:
         if len(signers) > MAX_SIGNERS:
             raise UsageError(f"{source}: more than {MAX_SIGNERS} signers")
     if not signers:
-        raise UsageError(f"{source}: lists no signer (expected lines of 'IDENTITY ISSUER')")
+        raise UsageError(f"{source}: lists no signer (expected lines of 'IDENTITY ISSUER', or"
+                         " 'github OWNER/REPO ...')")
     return tuple(signers)
 
 
@@ -156,14 +202,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _choose(found_sans: Sequence[str], found_issuer: Optional[str], signers: Sequence[Signer],
-            signers_path: str) -> Signer:
+def _choose(found: Any, signers: Sequence[Signer], signers_path: str) -> Signer:
+    """The first listed signer the certificate summary ``found`` names (a pair exactly, or a
+    publisher whose claims it carries)."""
     for signer in signers:
-        if signer.identity in found_sans and signer.issuer == found_issuer:
-            return signer
-    who = ", ".join(found_sans) or "(no identity)"
+        if signer.publisher is None:
+            if signer.identity in found.sans and signer.issuer == found.issuer:
+                return signer
+            continue
+        try:
+            signer.publisher.check(found)
+        except VerificationError:
+            continue
+        return signer
+    who = ", ".join(found.sans) or "(no identity)"
     raise VerificationError(
-        f"signed by {who} ({found_issuer or 'no OIDC issuer'}), which is not one of the"
+        f"signed by {who} ({found.issuer or 'no OIDC issuer'}), which is not one of the"
         f" {len(signers)} signer(s) listed in {signers_path}",
         step="identity",
     )
@@ -173,11 +227,15 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMa
           signers: Sequence[Signer], upstream: Optional[UpstreamPolicy] = None) -> Verified:
     """Verify ``data_path`` against ``bundle_path``; the signer must be one of ``signers``, or the
     one ``upstream`` names for the data file's name."""
+    from ..policy import summarise
+    from ..request import Request, Target, artifact_digest, load_bundle, verify_request
+    from ..verify.pipeline import Artifact, verify
+
     target = Target(data_path, data_path, None, data_path.rsplit("/", 1)[-1])
     if upstream is not None:
         return verify_request(Request(target, bundle=bundle_path, upstream=upstream), trust)
-    digest, _ = hash_file(data_path)
     bundle = load_bundle(bundle_path)
+    digest, _ = artifact_digest(target, bundle)  # SHA-512 for npm provenance
     if bundle.certificate is None:
         raise VerificationError(
             f"bundle {shown(bundle_path)} is signed with a managed key, not a Sigstore identity; a signers file"
@@ -185,7 +243,7 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMa
             step="identity",
         )
     found = summarise(bundle.certificate)
-    signer = _choose(found.sans, found.issuer, signers, signers_path)
+    signer = _choose(found, signers, signers_path)
     return verify(bundle, artifact=Artifact(shown(data_path), digest), trusted_root=trust.root,
                   policy=signer.policy())
 
@@ -210,7 +268,11 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         if missing:
             raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE (or --policy=NAME)"
                              " --signature=BUNDLE --data=FILE")
-        upstream = load_policy(args.policy) if args.policy is not None else None
+        upstream = None
+        if args.policy is not None:
+            from ..upstream import load_policy
+
+            upstream = load_policy(args.policy)
         signers = read_signers(args.keyring) if args.keyring is not None else ()
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
@@ -236,7 +298,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     if not args.quiet:
         host = result.log_url.split("://", 1)[-1]
         out.write(f"{PROG}: OK: {shown(data)} signed by {result.identity} ({result.issuer}), {host}"
-                  f" #{result.log_index}, {utc(result.signed_at)}\n")
+                  f" {result.index_text}, {utc(result.signed_at)}\n")
     return EXIT_OK
 
 

@@ -12,16 +12,17 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, List, NoReturn, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
-from ..cosign import DetachedInputs
 from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
 from ..inputs import shown
-from ..policy import SignerPolicy
-from ..request import Request, TrustMaterial, load_key, resolve_target, verify_request
 from . import _common
 from ._common import EXIT_STATUS, Parser
+
+if TYPE_CHECKING:  # the verify path is imported on first use: --help, --version and usage errors stay cheap
+    from ..policy import SignerPolicy
+    from ..request import Request, TrustMaterial
 
 PROG = "verify-offline"
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--bundle", metavar="FILE",
                         help="the Sigstore bundle (default: ARTIFACT.sigstore, then ARTIFACT.sigstore.json)")
     _common.add_identity_options(parser)
+    _common.add_publisher_options(parser)
     parser.add_argument("--key", metavar="PEM", help="a PEM public key, for bundles signed with a managed key")
     parser.add_argument("--policy", metavar="NAME_OR_FILE",
                         help="an upstream policy (shipped: cpython; or a policy file) that picks the expected signer"
@@ -88,6 +90,7 @@ MAX_JOBS = 64
 
 def _check_usage(args: argparse.Namespace) -> None:
     """Contradictions between options, before anything is read."""
+    _common.check_trust_options(args)
     if args.bundle is not None and len(args.artifacts) > 1:
         raise UsageError("--bundle applies to one artifact; give one artifact per run, or omit --bundle")
     if args.manifest is not None:
@@ -121,6 +124,12 @@ def _signer(args: argparse.Namespace) -> Tuple[Optional[SignerPolicy], Any, Any]
     """(identity policy, upstream policy, managed key) from the signer options; with --manifest,
     all three may be absent (the entries then name their own signers)."""
     has_identity = _common.has_identity_options(args)
+    publisher = _common.publisher_from_args(args)
+    if publisher is not None:
+        if has_identity or args.key is not None or args.policy is not None:
+            raise UsageError("--repository names the signer itself; do not combine it with --cert-* options, --key"
+                             " or --policy")
+        return publisher, None, None
     if args.policy is not None:
         if has_identity or args.key is not None:
             raise UsageError("--policy picks the signer itself; do not combine it with --cert-* options or --key")
@@ -130,19 +139,24 @@ def _signer(args: argparse.Namespace) -> Tuple[Optional[SignerPolicy], Any, Any]
     if args.key is not None:
         if has_identity:
             raise UsageError("--key verifies a managed-key bundle; identity options do not apply to it")
+        from ..request import load_key
+
         return None, None, load_key(args.key)
     if args.manifest is not None and not has_identity:
         return None, None, None
     if not has_identity:
         raise UsageError(
             "give the expected signer: --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer"
-            " (or --cert-oidc-issuer-regexp), or --key for a managed-key bundle"
+            " (or --cert-oidc-issuer-regexp), --repository for a CI publisher, or --key for a managed-key bundle"
         )
     return _common.identity_from_args(args), None, None
 
 
 def _request(spec: str, args: argparse.Namespace, policy: Optional[SignerPolicy], upstream: Any,
              key: Any) -> Request:
+    from ..cosign import DetachedInputs
+    from ..request import Request, resolve_target
+
     target = resolve_target(spec, name=args.name)
     if target.path is None:
         if args.bundle is None and args.signature is None:
@@ -158,6 +172,8 @@ def _request(spec: str, args: argparse.Namespace, policy: Optional[SignerPolicy]
 
 def _verify_all(args: argparse.Namespace, trust: TrustMaterial, policy: Optional[SignerPolicy], upstream: Any,
                 key: Any, out: TextIO, err: TextIO) -> int:
+    from ..request import verify_request
+
     codes: List[int] = []
     for spec in args.artifacts:
         try:
@@ -233,6 +249,10 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         from .pypi import main as pypi_main
 
         return pypi_main(argv[1:], out=out, err=err)
+    if argv[:1] == ["github"]:  # GitHub artifact attestations: gh attestation verify's options
+        from .github import main as github_main
+
+        return github_main(argv[1:], out=out, err=err)
     args = None
     try:
         args = build_parser().parse_args(_compat(argv))

@@ -88,6 +88,15 @@ def version_key(text: str) -> VersionKey:
     return VersionKey(_number(match.group("epoch") or "0"), tuple(release), pre, post, dev, local)
 
 
+def _release(text: str) -> Tuple[str, ...]:
+    """The release segment of a valid version, each number canonical, trailing zeros kept: with the
+    rest of :class:`VersionKey`, this compares versions as PEP 440 normalised strings (1.0 != 1.0.0)."""
+    match = _VERSION.fullmatch(text)
+    if match is None:  # pragma: no cover -- callers parse the version first
+        raise InvalidFilename(f"{text!r} is not a PEP 440 version")
+    return tuple(_number(part) for part in match.group("release").split("."))
+
+
 def normalize_name(name: str) -> str:
     """PEP 503: runs of ``-``, ``_`` and ``.`` become one ``-``; lower case."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -96,11 +105,14 @@ def normalize_name(name: str) -> str:
 class Sdist(NamedTuple):
     name: str
     version: VersionKey
+    suffix: str  # ".tar.gz" or ".zip": an attestation for one archive never names the other
+    release: Tuple[str, ...]  # the release numbers as written, normalised: 0.0.19 is not 0.0.19.0
 
 
 class Wheel(NamedTuple):
     name: str
     version: VersionKey
+    release: Tuple[str, ...]  # as for Sdist: the version is compared as its normalised string
     build: Tuple[str, ...]  # () or (number, suffix)
     # The expanded tag set is interpreters x abis x platforms (each lower-cased). All three are
     # non-empty, so two such products are equal exactly when their factors are: compare factors,
@@ -147,7 +159,7 @@ def _wheel(filename: str) -> Wheel:
         if not interpreter.isidentifier():
             raise InvalidFilename(f"{filename!r}: {interpreter!r} is not a valid Python tag")
     interpreters, abis, platforms = (frozenset(item.lower() for item in component) for component in components)
-    return Wheel(normalize_name(name_part), version, build, (interpreters, abis, platforms))
+    return Wheel(normalize_name(name_part), version, _release(version_part), build, (interpreters, abis, platforms))
 
 
 def _sdist(filename: str, suffix: str) -> Sdist:
@@ -161,7 +173,7 @@ def _sdist(filename: str, suffix: str) -> Sdist:
         version = version_key(version_part)
     except InvalidFilename:
         raise InvalidFilename(f"{filename!r}: {version_part!r} is not a PEP 440 version") from None
-    return Sdist(normalize_name(name_part), version)
+    return Sdist(normalize_name(name_part), version, suffix, _release(version_part))
 
 
 def parse_filename(filename: str) -> DistName:
@@ -176,5 +188,9 @@ def parse_filename(filename: str) -> DistName:
 
 
 def same_distribution(a: str, b: str) -> bool:
-    """Whether two valid filenames name the same distribution (raises for an invalid one)."""
+    """Whether two valid filenames name the same distribution (raises for an invalid one): the
+    same normalised project name, the same version as a PEP 440 normalised string (``0.0.19`` and
+    ``0.0.19.0`` differ), the same archive suffix for an sdist, the same build and tags for a wheel.
+    Stricter than pypi-attestations 0.0.30, which compares versions by PEP 440 equality and ignores
+    the sdist's suffix: a file is attested only under the name it was published with."""
     return parse_filename(a) == parse_filename(b)

@@ -48,7 +48,7 @@ class AttestationResult(NamedTuple):
 
     def as_json(self) -> Dict[str, Any]:
         result = self.verified
-        return {
+        record = {
             "source": self.where,
             "predicate_type": self.predicate_type,
             "identity": result.identity,
@@ -60,6 +60,9 @@ class AttestationResult(NamedTuple):
             "verified_times": [{"source": source, "time": utc(moment)} for source, moment in result.times],
             "publisher_record": self.record.as_json() if self.record is not None else None,
         }
+        if result.unverified:  # as in Verified.as_json: a log index nothing authenticated is named so
+            record.update({"log_index_claimed": result.log_index_claimed, "unverified": list(result.unverified)})
+        return record
 
 
 class DistributionResult(NamedTuple):

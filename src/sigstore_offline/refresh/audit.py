@@ -15,7 +15,12 @@ The checks, in order (TUF specification section in brackets), each recorded as a
 6. ``trusted_root.json`` and every other file the manifest marks ``tuf_proven``: length and hashes
    as listed in targets [5.7]. The manifest's ``tuf_versions`` must match the metadata.
 7. Expiry of the final root, timestamp, snapshot and targets at ``at``: reported, a problem only
-   when ``require_fresh``.
+   when ``require_fresh``. ``at`` None means the manifest's ``refreshed_at``: a shipped snapshot
+   is judged at the time it was refreshed (its timestamp expires within days of that; how fresh
+   it is for a build is its age, see :func:`sigstore_offline.trust.snapshot.check_age`).
+8. The refresh time itself: every role must have been unexpired at ``refreshed_at`` (python-tuf
+   refuses expired metadata, so a refresh never writes anything else); otherwise the manifest
+   misstates the snapshot's age.
 
 Uses python-tuf's Metadata API (the ``[refresh]`` extra); the caller passes the time.
 """
@@ -65,17 +70,21 @@ def _count(result: Any) -> str:
     return f"{len(result.signed)} (threshold {result.threshold} of {len(result.signed) + len(result.unsigned)})"
 
 
-def audit(directory: pathlib.Path, *, at: datetime.datetime, allow_unproven: bool = False) -> AuditReport:
-    """Checks 1-7 of the module docstring. Raises TrustRootError for a pin failure (check 1)."""
+def audit(directory: pathlib.Path, *, at: Optional[datetime.datetime],
+          allow_unproven: bool = False) -> AuditReport:
+    """Checks 1-8 of the module docstring (``at`` None: at the manifest's ``refreshed_at``).
+    Raises TrustRootError for a pin failure (check 1)."""
     with quiet_deprecations():
         return _audit(directory, at=at, allow_unproven=allow_unproven)
 
 
-def _audit(directory: pathlib.Path, *, at: datetime.datetime, allow_unproven: bool) -> AuditReport:
+def _audit(directory: pathlib.Path, *, at: Optional[datetime.datetime], allow_unproven: bool) -> AuditReport:
     tuf = import_tuf("verify")
     from tuf.api.metadata import Metadata, Root, Snapshot, Targets, Timestamp  # type: ignore[attr-defined]
 
     info, files = snap.read_pinned(directory)
+    if at is None:
+        at = info.refreshed_at
     findings: List[Finding] = []
 
     def ok(text: str) -> None:
@@ -211,11 +220,30 @@ def _audit(directory: pathlib.Path, *, at: datetime.datetime, allow_unproven: bo
                                 words + (" (accepted: --allow-unproven)" if allow_unproven else "")))
 
     # 7. Expiry at the given time.
+    expired_now = False
     for role, md in metadata.items():
         expires = md.signed.expires
         if md.signed.is_expired(at):
+            expired_now = True
             findings.append(Finding("expired", f"{role} v{md.signed.version} expired {utc(expires)}"
                                                f" (checked at {utc(at)})"))
         else:
             ok(f"{role} v{md.signed.version} expires {utc(expires)}")
+
+    # 8. The refresh time: every role unexpired then.
+    if "timestamp" in metadata:
+        stale = [f"{role} v{md.signed.version} (expired {utc(md.signed.expires)})"
+                 for role, md in metadata.items() if md.signed.is_expired(info.refreshed_at)]
+        if stale:
+            problem(f"the manifest says refreshed {utc(info.refreshed_at)}, when {', '.join(stale)} had"
+                    " already expired: no refresh writes that, the snapshot's age is misstated")
+        else:
+            ok(f"refreshed {utc(info.refreshed_at)}: every role was unexpired then (the TUF proof is of that"
+               " time; the snapshot's age counts from it)")
+    if expired_now and at != info.refreshed_at:
+        findings.append(Finding("note", (
+            f"TUF metadata expires within days (the timestamp), so a shipped snapshot is judged at the time"
+            f" it was refreshed: --at refreshed ({utc(info.refreshed_at)}); for a build, freshness is the"
+            f" snapshot's age ({(at - info.refreshed_at).total_seconds() / 86400:.0f} days at {utc(at)};"
+            " verify-offline --max-trust-root-age DAYS)")))
     return AuditReport(directory, at, findings, proven_root)

@@ -226,7 +226,7 @@ def _resolve(dest: pathlib.Path, instance: Optional[str], tuf_url: Optional[str]
     """Step 1: the current snapshot (pins checked), the instance, the repository URL and the anchor root."""
     if (dest / snap.MANIFEST).exists() or (dest.exists() and any(dest.iterdir())):
         if bootstrap_root is not None:
-            raise UsageError(f"{dest} already holds a snapshot; --bootstrap-root only starts a new one")
+            raise UsageError(f"{dest} already holds a snapshot; a bootstrap root only starts a new one")
         info, files = snap.read_pinned(dest)
         if "root.json" not in files:
             raise TrustRootError(f"trust-root snapshot {dest}: root.json is not pinned; cannot refresh through TUF",
@@ -235,21 +235,28 @@ def _resolve(dest: pathlib.Path, instance: Optional[str], tuf_url: Optional[str]
             raise UsageError(f"{dest} holds instance {info.instance!r}, not {instance!r}")
         url = tuf_url or info.tuf_url or KNOWN_INSTANCES.get(info.instance, "")
         if not url:
-            raise UsageError(f"{dest}: the manifest names no TUF repository; give --tuf-url")
+            raise UsageError(f"{dest}: the manifest names no TUF repository; give the repository's URL")
         return info, files, info.instance, url, files["root.json"]
     if bootstrap_root is None:
-        raise UsageError(f"{dest} holds no snapshot yet: give --bootstrap-root FILE (the instance's TUF root.json)")
+        raise UsageError(f"{dest} holds no snapshot yet: give a bootstrap root (the instance's TUF root.json)")
     name = instance or dest.name
     url = tuf_url or KNOWN_INSTANCES.get(name, "")
     if not url:
-        raise UsageError(f"instance {name!r} is not built in: give --tuf-url")
+        raise UsageError(f"instance {name!r} is not built in: give its TUF repository's URL")
     return None, {}, name, url, bootstrap_root
 
 
 def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[str] = None,
             tuf_url: Optional[str] = None, bootstrap_root: Optional[bytes] = None, check: bool = False,
-            timeout: float = DEFAULT_TIMEOUT, report: Optional[Callable[[str], None]] = None) -> Outcome:
-    """Steps 1-6 (see the module docstring). ``report`` receives the diff lines before the swap."""
+            timeout: float = DEFAULT_TIMEOUT, report: Optional[Callable[[str], None]] = None,
+            mirror: Optional[str] = None, source_note: Optional[str] = None) -> Outcome:
+    """Steps 1-6 (see the module docstring). ``report`` receives the diff lines before the swap.
+
+    ``mirror`` is where the files are downloaded from when it is not the repository itself (a mirror
+    or a local copy served over HTTP): TUF's signatures, not the transport, make them trusted, so the
+    manifest still records the repository's URL as ``tuf_url``. ``source_note`` is appended to the
+    manifest's ``source`` (e.g. which copy of the repository the mirror served).
+    """
     tuf = import_tuf("refresh")
     if not check:
         recover(dest)
@@ -259,7 +266,7 @@ def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[st
     except (ValueError, KeyError, TypeError) as exc:
         raise TrustRootError(f"the anchor root.json is not TUF root metadata: {exc}", step="trust-root") from None
     seed: Dict[str, bytes] = {n: old_files[n] for n in ("timestamp.json", "snapshot.json", "targets.json") if n in old_files}
-    files, walked = fetch(anchor_root=anchor, tuf_url=url, seed=seed, timeout=timeout, tuf=tuf)
+    files, walked = fetch(anchor_root=anchor, tuf_url=mirror or url, seed=seed, timeout=timeout, tuf=tuf)
 
     # Step 3: rollback refusal against the manifest (ngclient already compared the seeded metadata).
     versions = {role: _version(files[snap.TUF_METADATA[role]]) for role in snap.TUF_ROLES}
@@ -270,11 +277,27 @@ def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[st
 
     # Step 4: the new snapshot.
     new_root = parse_trusted_root(files[TRUSTED_ROOT], source=f"{url} {TRUSTED_ROOT}")
-    proven = tuple(n for n in files if n != "root.json" or versions["root"] > anchor_version)
+    # The root chain kept: the current snapshot's (when its last root is the anchor, it goes on from
+    # there) followed by the roots this refresh walked, so a routine refresh does not drop the proof
+    # of how the anchor was reached. A kept root keeps its tuf_proven flag; root.json stays proven
+    # when it did not move and was proven before.
+    old_chain = {n: old_files[n] for n in old_files if _is_history(n)}
+    if old_chain and old_chain.get(f"{anchor_version}.root.json") != anchor:
+        old_chain = {}  # not a chain ending at the anchor: start afresh from the anchor
+    previously = {n for n in old_chain if old_info is not None and old_info.files[n].tuf_proven}
+    root_was_proven = bool(old_info is not None and old_chain and old_info.files["root.json"].tuf_proven)
+    proven = tuple(n for n in files
+                   if n != "root.json" or versions["root"] > anchor_version or root_was_proven)
     proven += tuple(n for n in walked if _version(walked[n]) > anchor_version)
-    all_files = {**files, **walked}
+    proven += tuple(n for n in previously if n not in walked or _version(walked[n]) <= anchor_version)
+    all_files = {**old_chain, **files, **walked}
+    source = f"sigstore-offline trust-root refresh from {url}"
+    if mirror:
+        source += f" through the mirror {mirror}" if not source_note else ""
+    if source_note:
+        source += f"; {source_note}"
     manifest = snap.manifest_bytes(
-        all_files, instance=name, tuf_url=url, source=f"sigstore-offline trust-root refresh from {url}",
+        all_files, instance=name, tuf_url=url, source=source,
         refreshed_at=now, tool_version=__version__, tuf_versions=versions, tuf_proven=proven)
 
     # Step 5: the diff, shown before anything is replaced.

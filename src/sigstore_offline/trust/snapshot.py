@@ -5,7 +5,15 @@ sigstore-offline-snapshot(5).
 ``load_snapshot`` checks every pin before ``trusted_root.json`` is parsed; a missing, extra-large,
 truncated or changed file is a :class:`TrustRootError` (exit 3). This module is on the verify
 path: standard library and ``cryptography`` only, and it never reads the clock (the caller passes
-``now`` to :meth:`SnapshotInfo.age_days`).
+``now`` to :meth:`SnapshotInfo.age_days` and :func:`check_age`).
+
+Age. A snapshot's age counts from ``refreshed_at``: the time the refresh that wrote it proved its
+files through TUF (the refresh job's clock when it ran; python-tuf checked every role unexpired at
+that moment). TUF's timestamp metadata expires within days, so it says nothing about a shipped
+snapshot judged later; what "fresh" means for a build is the age, checked by :func:`check_age`
+(warning after :data:`STALE_AFTER_DAYS`, refusal past a caller's limit). A manifest that claims a
+refresh after its own pinned, TUF-proven ``timestamp.json`` had expired is refused: its age would
+be a lie.
 """
 
 from __future__ import annotations
@@ -25,6 +33,14 @@ MANIFEST = "manifest.json"
 FORMAT = "sigstore-offline-trust-root/1"
 MAX_MANIFEST_BYTES = 256 * 1024
 MAX_FILES = 64
+# verify-offline, sigstoreverify and the helpers built on them warn about an older snapshot.
+STALE_AFTER_DAYS = 180
+# ``refreshed_at`` must lie in this window (UTC): anything else is a broken manifest (exit 3), never
+# an overflow further down. The lower bound predates Sigstore; the upper one leaves room for arithmetic.
+EARLIEST_REFRESH = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+LATEST_REFRESH = datetime.datetime(9999, 1, 1, tzinfo=datetime.timezone.utc)
+# A refresh time this far past the caller's clock makes the age unknowable.
+CLOCK_SKEW = datetime.timedelta(days=1)
 # The TUF roles whose versions a refreshed snapshot records, and the files holding their metadata.
 # Intermediate roots walked through by a refresh are kept as ``<version>.root.json``.
 TUF_ROLES = ("root", "timestamp", "snapshot", "targets")
@@ -47,9 +63,18 @@ class SnapshotInfo(NamedTuple):
     tool_version: str
     tuf_versions: Mapping[str, int]
     files: Mapping[str, PinnedFile]
+    # The expiry of the pinned, TUF-proven timestamp.json (None without one): refreshed_at is at
+    # or before it (checked by read_pinned).
+    timestamp_expires: Optional[datetime.datetime] = None
 
     def age_days(self, now: datetime.datetime) -> float:
+        """Days since the proving refresh (negative when ``refreshed_at`` is after ``now``)."""
         return (now - self.refreshed_at).total_seconds() / 86400
+
+    @property
+    def tuf_proven(self) -> bool:
+        """Whether the refresh that wrote this snapshot proved ``trusted_root.json`` through TUF."""
+        return self.files["trusted_root.json"].tuf_proven
 
     def as_json(self, now: datetime.datetime) -> Dict[str, Any]:
         return {
@@ -57,8 +82,56 @@ class SnapshotInfo(NamedTuple):
             "instance": self.instance,
             "refreshed_at": enc.utc(self.refreshed_at),
             "age_days": round(self.age_days(now), 1),
-            "trusted_root_tuf_proven": self.files["trusted_root.json"].tuf_proven,
+            "trusted_root_tuf_proven": self.tuf_proven,
+            "tuf_timestamp_expires": enc.utc(self.timestamp_expires) if self.timestamp_expires else None,
+            "stale": self.age_days(now) > STALE_AFTER_DAYS,
         }
+
+
+def check_age(info: SnapshotInfo, now: datetime.datetime, *, max_age_days: Optional[float] = None,
+              stale_after_days: float = STALE_AFTER_DAYS) -> List[str]:
+    """The age policy every front end applies: the warnings to print (without a program prefix).
+
+    Raises :class:`TrustRootError` (exit 3, step ``trust-root``, with a hint) when ``max_age_days``
+    is given and the snapshot is older, or its ``refreshed_at`` lies more than a day after ``now``
+    (its age cannot be known). Without a limit, those cases are warnings: an old snapshot (older
+    than ``stale_after_days``), and one refreshed in the future (the clock or the manifest is wrong).
+    """
+    age = info.age_days(now)
+    when = enc.utc(info.refreshed_at)
+    update = ("update the distribution's trust-root package, or run the refresh job"
+              " (sigstore-offline trust-root refresh on a networked host)")
+    if info.refreshed_at - now > CLOCK_SKEW:
+        words = (f"trust-root snapshot {info.directory} says it was refreshed {when}, {-age:.0f} days after"
+                 f" the current time {enc.utc(now)}: the clock or the manifest is wrong, its age is unknown")
+        if max_age_days is not None:
+            raise TrustRootError(words, step="trust-root", hint="check the clock, or " + update)
+        return [words]
+    if max_age_days is not None and age > max_age_days:
+        raise TrustRootError(
+            f"trust-root snapshot {info.directory} was refreshed {when}, {age:.0f} days ago,"
+            f" older than the limit of {max_age_days:g} days", step="trust-root", hint=update)
+    if age > stale_after_days:
+        return [f"trust-root snapshot {info.directory} is {age:.0f} days old (refreshed {when});"
+                f" a newer one may know logs, CAs and keys that bundles use: {update}"]
+    return []
+
+
+def utc_text(moment: datetime.datetime) -> str:
+    """RFC 3339 UTC with four-digit years (what the manifest holds)."""
+    return enc.utc(moment)
+
+
+def _time(value: Any, what: str) -> datetime.datetime:
+    """An RFC 3339 time of a manifest or TUF file: total -- ValueError for anything out of range."""
+    try:
+        moment = enc.rfc3339(value, what)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00: before datetime.min once in UTC
+        raise ValueError(f"{what}: {value!r} is outside the calendar") from None
+    if not EARLIEST_REFRESH <= moment < LATEST_REFRESH:
+        raise ValueError(f"{what}: {value!r} is not between {enc.utc(EARLIEST_REFRESH)} and"
+                         f" {enc.utc(LATEST_REFRESH)}")
+    return moment
 
 
 def _fail(directory: pathlib.Path, message: str) -> TrustRootError:
@@ -102,7 +175,7 @@ def _parse_manifest(directory: pathlib.Path, data: bytes) -> SnapshotInfo:
         instance=enc.string(enc.req(doc, "instance", "manifest"), "manifest.instance"),
         tuf_url=enc.string(doc.get("tuf_url") or "", "manifest.tuf_url"),
         source=enc.string(doc.get("source") or "", "manifest.source"),
-        refreshed_at=enc.rfc3339(enc.req(doc, "refreshed_at", "manifest"), "manifest.refreshed_at"),
+        refreshed_at=_time(enc.req(doc, "refreshed_at", "manifest"), "manifest.refreshed_at"),
         tool_version=enc.string(doc.get("tool_version") or "", "manifest.tool_version"),
         tuf_versions=versions,
         files=files,
@@ -140,6 +213,19 @@ def read_pinned(directory: pathlib.Path) -> Tuple[SnapshotInfo, Dict[str, bytes]
         if actual != pin.sha256:
             raise _fail(directory, f"{name} has sha256 {actual}, the manifest pins {pin.sha256}")
         contents[name] = data
+    stamp = info.files.get(TUF_METADATA["timestamp"])
+    if stamp is not None and stamp.tuf_proven:
+        try:
+            signed = enc.obj(enc.obj(enc.load_json(contents[TUF_METADATA["timestamp"]]), "timestamp.json")
+                             .get("signed"), "timestamp.json signed")
+            expires = _time(signed.get("expires"), "timestamp.json expires")
+        except ValueError as exc:
+            raise _fail(directory, f"timestamp.json is not TUF timestamp metadata: {exc}") from None
+        if info.refreshed_at > expires:
+            raise _fail(directory, f"{MANIFEST} says it was refreshed {enc.utc(info.refreshed_at)}, after its"
+                                   f" TUF timestamp expired ({enc.utc(expires)}): no refresh writes that,"
+                                   " so its age cannot be trusted")
+        info = info._replace(timestamp_expires=expires)
     return info, contents
 
 
@@ -194,7 +280,8 @@ def build_manifest(directory: pathlib.Path, *, instance: str, tuf_url: str, sour
 
 def main(argv: Optional[List[str]] = None) -> int:
     """``python3 -m sigstore_offline.trust.snapshot DIR INSTANCE TUF_URL REFRESHED_AT SOURCE``:
-    (re)write DIR/manifest.json for the files in DIR (how the shipped snapshots are made)."""
+    (re)write DIR/manifest.json for the files in DIR, none marked TUF-proven (for a snapshot put
+    together by hand; the shipped ones are written by ``sigstore-offline trust-root refresh``)."""
     import sys
 
     from .. import __version__

@@ -15,8 +15,9 @@ from typing import Optional, Tuple
 from ..errors import TrustRootError
 from ..inputs import read_input
 from ..limits import MAX_TRUSTED_ROOT_BYTES
+from .clienttrust import parse_trust_file
 from .snapshot import SnapshotInfo, load_snapshot
-from .trusted_root import TrustedRoot, parse_trusted_root
+from .trusted_root import TrustedRoot
 
 ENV_DIR = "SIGSTORE_OFFLINE_TRUST_ROOTS"
 PRODUCTION = "sigstore"
@@ -41,11 +42,12 @@ def read_limited(path: pathlib.Path, limit: int, *, what: str = "trust root") ->
 
 
 def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotInfo]]:
-    """A ``trusted_root.json`` file, or a snapshot directory whose manifest pins are checked first."""
+    """A ``trusted_root.json`` file, sigstore-python's ClientTrustConfig file (its ``trustedRoot``;
+    see :mod:`.clienttrust`), or a snapshot directory whose manifest pins are checked first."""
     if path.is_dir():
         return load_snapshot(path)
     data = read_limited(path, MAX_TRUSTED_ROOT_BYTES)
-    return parse_trusted_root(data, source=str(path)), None
+    return parse_trust_file(data, source=str(path)), None
 
 
 def load(path: pathlib.Path) -> TrustedRoot:
@@ -57,7 +59,7 @@ def open_shipped(instance: str) -> Tuple[TrustedRoot, SnapshotInfo]:
     if not directory.is_dir():
         raise TrustRootError(
             f"the shipped {instance} trust-root snapshot is not installed ({directory}); set {ENV_DIR}"
-            " or give --trust-root",
+            " or name a trust root explicitly",
             step="trust-root",
         )
     return load_snapshot(directory)

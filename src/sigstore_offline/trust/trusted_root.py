@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import warnings
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -134,9 +134,14 @@ def _log(value: Any, what: str) -> LogKey:
     spki = enc.b64decode(enc.req(key, "rawBytes", f"{what}.publicKey"), f"{what}.publicKey.rawBytes")
     details = enc.string(enc.req(key, "keyDetails", f"{what}.publicKey"), f"{what}.publicKey.keyDetails")
     try:
-        public_key = load_der_public_key(spki)
-    except (ValueError, UnsupportedAlgorithm):
-        raise ValueError(f"{what}.publicKey.rawBytes: not a DER SubjectPublicKeyInfo") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            public_key = load_der_public_key(spki)
+            canonical_spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except Exception as exc:  # noqa: BLE001 -- whatever cryptography raises (UnsupportedAlgorithm, ...)
+        raise ValueError(f"{what}.publicKey.rawBytes: not a usable DER SubjectPublicKeyInfo ({type(exc).__name__})") from None
+    if not isinstance(public_key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, rsa.RSAPublicKey)):
+        raise ValueError(f"{what}.publicKey.rawBytes: unsupported key type {type(public_key).__name__.lstrip('_')}")
     expected = _KEY_DETAILS.get(details)
     if expected is not None:
         kind, curve = expected
@@ -149,7 +154,6 @@ def _log(value: Any, what: str) -> LogKey:
     log_id = enc.b64decode(enc.req(log_id_map, "keyId", f"{what}.logId"), f"{what}.logId.keyId")
     if len(log_id) != 32:
         raise ValueError(f"{what}.logId.keyId: {len(log_id)} bytes, expected 32")
-    canonical_spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     return LogKey(base_url, log_id, details, public_key, canonical_spki, valid_for)
 
 
@@ -177,8 +181,10 @@ def _authority(value: Any, what: str) -> Authority:
     return Authority(uri, subject, tuple(chain), valid_for)
 
 
-def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json") -> TrustedRoot:
-    """Parse and check a trusted root; raise :class:`TrustRootError` naming the problem."""
+def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json", allow_no_logs: bool = False) -> TrustedRoot:
+    """Parse and check a trusted root; raise :class:`TrustRootError` naming the problem.
+    ``allow_no_logs``: accept a root that lists no transparency log (GitHub's own instance,
+    ``verify-offline github`` only; ``pipeline.verify_without_logs``)."""
     if len(data) > MAX_TRUSTED_ROOT_BYTES:
         raise TrustRootError(f"{source}: larger than {MAX_TRUSTED_ROOT_BYTES} bytes", step="trust-root")
     try:
@@ -202,7 +208,7 @@ def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json") -> Tru
         )
     except ValueError as exc:
         raise TrustRootError(f"{source}: {exc}", step="trust-root") from None
-    if not tlogs or not cas:
+    if (not tlogs and not allow_no_logs) or not cas:
         raise TrustRootError(
             f"{source}: needs at least one transparency log and one certificate authority",
             step="trust-root",

@@ -2,7 +2,9 @@
 
 DSSE v1 pre-authentication encoding: ``"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body``
 (lengths as ASCII decimal). The in-toto Statement (v0.1 or v1) must name the artifact's
-SHA-256 digest among its subjects.
+digest among its subjects: its SHA-256, or its SHA-512 (npm provenance names packages by their
+SHA-512 only). The digest's length says which (:func:`digest_name`). A hashedrekord message
+signature is over the SHA-256 and nothing else.
 """
 
 from __future__ import annotations
@@ -22,6 +24,29 @@ from .certchain import verify_signature
 STEP = "signature"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPES = frozenset({"https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"})
+DIGEST_NAMES = {32: "sha256", 64: "sha512"}  # digest length in bytes -> in-toto digest name
+
+
+def digest_name(digest: bytes) -> str:
+    """``sha256`` or ``sha512``, by the digest's length; ``ValueError`` for any other length."""
+    try:
+        return DIGEST_NAMES[len(digest)]
+    except KeyError:
+        raise ValueError(f"a {len(digest)}-byte digest is neither SHA-256 nor SHA-512") from None
+
+
+def subject_algorithm(envelope: DsseEnvelope) -> str:
+    """The digest a file must be hashed with to be compared with this envelope's subjects:
+    ``sha512`` when its (unverified) statement names subjects by SHA-512 only, else ``sha256``.
+    Only a choice of hash: :func:`verify_dsse` still checks the signed statement names it."""
+    try:
+        statement = enc.obj(enc.load_json(envelope.payload), "in-toto statement")
+        subjects = enc.array(enc.req(statement, "subject", "in-toto statement"), "subject", limit=4096)
+        names = {name for subject in subjects if isinstance(subject, dict)
+                 for name in (subject.get("digest") or {}) if isinstance(subject.get("digest"), dict)}
+    except ValueError:
+        return "sha256"
+    return "sha512" if "sha512" in names and "sha256" not in names else "sha256"
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:
@@ -42,6 +67,10 @@ def verify_message_signature(
     content: MessageSignature, *, public_key: Any, artifact_digest: bytes, artifact_bytes: Optional[bytes]
 ) -> None:
     """The signature is over the artifact whose SHA-256 is ``artifact_digest``."""
+    if len(artifact_digest) != 32:
+        raise VerificationError(
+            f"a message signature is over the artifact's SHA-256; a {digest_name(artifact_digest)} digest cannot be"
+            " checked against it", step=STEP)
     if content.digest is not None:
         if content.digest_algorithm != "SHA2_256":
             raise VerificationError(
@@ -69,7 +98,9 @@ def verify_message_signature(
 
 
 def verify_dsse(envelope: DsseEnvelope, *, public_key: Any, artifact_digest: bytes) -> Any:
-    """Verify the envelope's one signature and that its statement names the artifact; return the statement."""
+    """Verify the envelope's one signature and that its statement names the artifact (its SHA-256,
+    or its SHA-512 for a 64-byte ``artifact_digest``); return the statement."""
+    algorithm = digest_name(artifact_digest)
     if len(envelope.signatures) != 1:
         raise VerificationError(
             f"DSSE envelope has {len(envelope.signatures)} signatures; Sigstore bundles carry exactly one", step=STEP
@@ -89,16 +120,16 @@ def verify_dsse(envelope: DsseEnvelope, *, public_key: Any, artifact_digest: byt
         for index, subject in enumerate(subjects):
             where = f"in-toto statement.subject[{index}]"
             digest_map = enc.obj(enc.req(enc.obj(subject, where), "digest", where), f"{where}.digest")
-            value = enc.opt(digest_map, "sha256")
+            value = enc.opt(digest_map, algorithm)
             if value is not None:
-                digests.append(enc.string(value, f"{where}.digest.sha256").lower())
+                digests.append(enc.string(value, f"{where}.digest.{algorithm}").lower())
     except ValueError as exc:
         raise VerificationError(f"DSSE payload is not a valid in-toto statement: {exc}", step=STEP) from None
     if kind not in STATEMENT_TYPES:
         raise VerificationError(f"DSSE payload has unknown in-toto statement type {kind!r}", step=STEP)
     if artifact_digest.hex() not in digests:
         raise VerificationError(
-            f"in-toto statement does not name the artifact: sha256:{artifact_digest.hex()} is not among its"
+            f"in-toto statement does not name the artifact: {algorithm}:{artifact_digest.hex()} is not among its"
             f" {len(subjects)} subject(s)",
             step=STEP,
         )

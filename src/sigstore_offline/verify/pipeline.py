@@ -25,7 +25,8 @@ from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 from cryptography import x509
 
 from .._encoding import utc
-from ..errors import UsageError, VerificationError
+from .. import hints
+from ..errors import VerificationError
 from ..model import Bundle, MessageSignature, TlogEntry
 from ..policy import SignerPolicy, summarise
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot
@@ -42,6 +43,35 @@ class Artifact(NamedTuple):
 
 
 class Verified(NamedTuple):
+    """The verdict, and what it rests on. Every field is either verified or says it is not:
+
+    * ``artifact`` -- the caller's name for the artifact (command line or manifest), echoed as a
+      label; what is verified is ``digest``.
+    * ``digest`` -- SHA-256 of the artifact: bound to the signature (step 7) and, through the
+      log entry body, to the log (step 8).
+    * ``identity``, ``issuer`` -- the certificate's SAN and OIDC issuer, from a certificate that
+      chains to a trusted Fulcio CA and matched the policy (steps 4-6); None for a managed key.
+    * ``key_verified`` -- True when a caller-supplied key (not a certificate) verified the signature.
+    * ``bundle_media_type`` -- the format the bundle declares and was parsed (and checked) as: it
+      describes the input file, is not covered by any signature, and says nothing about the
+      signing event.
+    * ``entry_kind`` -- kind and version of the first log entry: the logged (authenticated)
+      body states the same (step 8).
+    * ``log_url`` -- ``baseUrl`` of the trusted-root log whose key verified the entry.
+    * ``log_index`` -- the first entry's log index *as authenticated*: covered by the signed entry
+      timestamp (Rekor v1), or equal to the inclusion proof's index that the signed checkpoint
+      proves (Rekor v2; ``tlog`` fails when they differ). None when nothing authenticates it: a
+      Rekor v1 entry without a signed entry timestamp, whose inclusion proof is proven in a log
+      shard with its own numbering; then ``log_index_claimed`` carries the bundle's unverified
+      value. None too in a weaker verdict without a log entry.
+    * ``log_index_proof`` -- what authenticated ``log_index``: "signed entry timestamp",
+      "inclusion proof", or "" when it is None.
+    * ``times`` -- verified times only (RFC 3161 genTime, a SET-covered integrated time).
+    * ``weaker`` -- set only by verify(allow_no_tlog=True) for a bundle without any log entry:
+      why the verdict is weaker. Then entry_kind and log_url are "", log_index is None and
+      times may be empty.
+    """
+
     artifact: str
     digest: str
     identity: Optional[str]
@@ -50,21 +80,36 @@ class Verified(NamedTuple):
     bundle_media_type: str
     entry_kind: str
     log_url: str
-    log_index: int
+    log_index: Optional[int]
     times: Tuple[Tuple[str, datetime.datetime], ...]
-    # Set only by verify(allow_no_tlog=True) for a bundle without any log entry: why the verdict is
-    # weaker. Then entry_kind and log_url are "", log_index is -1, and times may be empty.
     weaker: Optional[str] = None
+    log_index_proof: str = ""
+    log_index_claimed: Optional[int] = None
 
     @property
     def signed_at(self) -> datetime.datetime:
         """The earliest verified time (``times`` is empty only in a weaker verdict: check ``weaker``)."""
         return min(moment for _, moment in self.times)
 
+    @property
+    def index_text(self) -> str:
+        """The log index for a human: ``#N``, or ``#N (unverified log index)`` when only the bundle says N."""
+        if self.log_index is not None:
+            return f"#{self.log_index}"
+        if self.log_index_claimed is not None:
+            return f"#{self.log_index_claimed} (unverified log index)"
+        return ""
+
+    @property
+    def unverified(self) -> Tuple[str, ...]:
+        """Names of the ``as_json`` fields whose values nothing authenticated (besides the input's
+        own description, ``artifact`` and ``bundle_media_type``)."""
+        return ("log_index_claimed",) if self.log_index is None and self.log_index_claimed is not None else ()
+
     def as_json(self) -> dict:
         record = {
             "artifact": self.artifact,
-            "digest": f"sha256:{self.digest}",
+            "digest": f"{'sha512' if len(self.digest) == 128 else 'sha256'}:{self.digest}",  # 64-byte: npm
             "verified": True,
             "identity": self.identity,
             "issuer": self.issuer,
@@ -76,6 +121,8 @@ class Verified(NamedTuple):
             "signed_at": utc(self.signed_at) if self.times else None,
             "verified_times": [{"source": source, "time": utc(moment)} for source, moment in self.times],
         }
+        if self.unverified:  # keys only a record with an unauthenticated value has
+            record.update({"log_index_claimed": self.log_index_claimed, "unverified": list(self.unverified)})
         if self.weaker is not None:  # keys only a weaker verdict has (--insecure-ignore-tlog)
             record.update({"weaker": self.weaker, "tlog": bool(self.log_url)})
             if not self.log_url:
@@ -83,8 +130,16 @@ class Verified(NamedTuple):
         return record
 
 
-def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Tuple[LogKey, Optional[datetime.datetime]]:
-    """Step 3 for one entry: prove it was logged; return its log and its verified integrated time."""
+class _LogEvidence(NamedTuple):
+    log: LogKey
+    integrated: Optional[datetime.datetime]  # verified integrated time (SET), if any
+    index: Optional[int]  # the authenticated log index, if any
+    index_proof: str  # what authenticated it
+
+
+def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> _LogEvidence:
+    """Step 3 for one entry: prove it was logged; return its log, its verified integrated time and
+    its authenticated log index."""
     log = root.tlog(entry.log_id)
     if log is None:
         raise VerificationError(
@@ -115,10 +170,21 @@ def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Tu
                 f"inclusion proof of entry #{entry.log_index} has no checkpoint, so nothing signed its root hash",
                 step="checkpoint",
             )
+    index: Optional[int] = None
+    index_proof = ""
+    if proof is not None and proof.checkpoint is not None and tlog.is_rekor_v2(entry):
+        # Rekor v2 has one index space: the entry's index is the proven leaf index, or a lie.
+        if entry.log_index != proof.log_index:
+            raise VerificationError(
+                f"entry claims log index {entry.log_index}, its inclusion proof proves index {proof.log_index}",
+                step="tlog",
+            )
+        index, index_proof = proof.log_index, "inclusion proof"
     integrated: Optional[datetime.datetime] = None
     if entry.inclusion_promise is not None:
         tlog.verify_set(entry, log)
-        integrated = datetime.datetime.fromtimestamp(entry.integrated_time or 0, tz=datetime.timezone.utc)
+        index, index_proof = entry.log_index, "signed entry timestamp"  # the SET covers logIndex
+        integrated = _integrated_time(entry)
         if not log.valid_for.contains(integrated):
             raise VerificationError(
                 f"entry #{entry.log_index} was integrated at {utc(integrated)}, outside the validity of the key of"
@@ -130,7 +196,18 @@ def _verify_log_entry(bundle: Bundle, entry: TlogEntry, root: TrustedRoot) -> Tu
             f"entry #{entry.log_index} has neither a signed entry timestamp nor an inclusion proof with a checkpoint",
             step="tlog",
         )
-    return log, integrated
+    return _LogEvidence(log, integrated, index, index_proof)
+
+
+def _integrated_time(entry: TlogEntry) -> datetime.datetime:
+    """The SET-covered integrated time; one beyond the calendar fails the step, it does not crash."""
+    try:
+        return datetime.datetime.fromtimestamp(entry.integrated_time or 0, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise VerificationError(
+            f"entry #{entry.log_index} has an integrated time ({entry.integrated_time}) beyond the year 9999",
+            step="tlog",
+        ) from None
 
 
 def _find_authority(
@@ -182,14 +259,16 @@ def verify(
     # Which signer: a Fulcio certificate checked against an identity policy, or a managed key.
     if bundle.certificate is not None:
         if key is not None:
-            raise UsageError("the bundle carries a certificate; --key applies only to public-key bundles")
+            raise ValueError("the bundle carries a certificate; a managed public key applies only to public-key"
+                             " bundles")
         if policy is None:
-            raise UsageError("a certificate bundle needs an identity policy (--cert-identity and --cert-oidc-issuer)")
+            raise ValueError("a certificate bundle needs an identity policy (the signer's identity and OIDC issuer)")
         public_key = bundle.certificate.public_key()
     else:
         if key is None:
             raise VerificationError(
-                "the bundle is signed with a managed key (no certificate); pass that key with --key", step="signature"
+                "the bundle is signed with a managed key (no certificate); verify it with that public key",
+                step="signature", hint=hints.MANAGED_KEY
             )
         public_key = key
 
@@ -200,15 +279,15 @@ def verify(
         times.append(("timestamp", stamp.time))
     if not bundle.tlog_entries and not allow_no_tlog:
         raise VerificationError("the bundle has no transparency-log entry", step="tlog")
-    logs: List[Tuple[TlogEntry, LogKey]] = []
+    logs: List[Tuple[TlogEntry, _LogEvidence]] = []
     unbound: List[LogKey] = []
     for entry in bundle.tlog_entries:
-        log, integrated = _verify_log_entry(bundle, entry, trusted_root)
-        logs.append((entry, log))
-        if integrated is not None:
-            times.append(("tlog", integrated))
+        evidence = _verify_log_entry(bundle, entry, trusted_root)
+        logs.append((entry, evidence))
+        if evidence.integrated is not None:
+            times.append(("tlog", evidence.integrated))
         else:
-            unbound.append(log)
+            unbound.append(evidence.log)
     weaker = _weaker(bundle, times) if not bundle.tlog_entries else None  # only with allow_no_tlog
     if not times and weaker is None:
         raise VerificationError(
@@ -251,11 +330,16 @@ def verify(
     for entry, _ in logs:
         tlog.verify_entry_body(entry, bundle, public_key=public_key, artifact_digest=artifact.digest)
 
-    entry_kind, log_url, log_index = "", "", -1  # a weaker verdict has no log entry
+    entry_kind, log_url = "", ""  # a weaker verdict has no log entry
+    log_index: Optional[int] = None
+    index_proof = ""
+    claimed: Optional[int] = None
     if logs:
-        first_entry, first_log = logs[0]
+        first_entry, first = logs[0]
         entry_kind = f"{first_entry.kind} {first_entry.kind_version}"
-        log_url, log_index = first_log.base_url, first_entry.log_index
+        log_url, log_index, index_proof = first.log.base_url, first.index, first.index_proof
+        if log_index is None:
+            claimed = first_entry.log_index
     return Verified(
         artifact=artifact.name,
         digest=artifact.digest.hex(),
@@ -268,6 +352,8 @@ def verify(
         log_index=log_index,
         times=tuple(sorted(times, key=lambda item: item[1])),
         weaker=weaker,
+        log_index_proof=index_proof,
+        log_index_claimed=claimed,
     )
 
 
@@ -280,3 +366,67 @@ def _weaker(bundle: Bundle, times: Sequence[Tuple[str, datetime.datetime]]) -> s
         return (f"{reason}; no verified signing time, the chain was checked at the certificate's own notBefore"
                 f" {utc(certchain.not_before(bundle.certificate))} (unverified)")
     return f"{reason}; no verified signing time (managed key)"
+
+
+def verify_without_logs(
+    bundle: Bundle,
+    *,
+    artifact: Artifact,
+    trusted_root: TrustedRoot,
+    policy: SignerPolicy,
+) -> Verified:
+    """GitHub's own Sigstore instance: a trusted root that lists no transparency log and no CT
+    log, whose bundles carry neither a log entry nor an SCT, and whose trusted time is RFC 3161.
+
+    Only for such a root: one that lists any log or CT log is refused here (step ``tlog``), so a
+    bundle whose CA comes from a root with logs can never skip them (:func:`verify` requires
+    them). At least one RFC 3161 timestamp, and every one present, must verify against the
+    root's timestamp authorities; the chain is checked at each of their times; then identity and
+    artifact binding as in :func:`verify`. Nothing was made public: the verdict says so in
+    ``Verified.log_url`` being empty.
+    """
+    if trusted_root.tlogs or trusted_root.ctlogs:
+        raise VerificationError(
+            "this trusted root lists transparency or CT logs; a bundle of its CAs must carry log evidence", step="tlog"
+        )
+    if bundle.tlog_entries:
+        raise VerificationError(
+            "the bundle has a transparency-log entry, but its trusted root lists no log to check it against",
+            step="tlog",
+        )
+    if bundle.certificate is None:
+        raise VerificationError("a bundle without a log entry needs a Fulcio certificate, not a managed key",
+                                step="signature")
+    if not bundle.rfc3161_timestamps:
+        raise VerificationError(
+            "no verified signing time: the trusted root lists no transparency log, so an RFC 3161 timestamp"
+            " is required, and the bundle has none",
+            step="timestamp",
+        )
+    times: List[Tuple[str, datetime.datetime]] = []
+    for token in bundle.rfc3161_timestamps:
+        stamp = verify_timestamp(token, signature=bundle.signature, authorities=trusted_root.timestamp_authorities)
+        times.append(("timestamp", stamp.time))
+    for _, moment in times:
+        _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
+    found = summarise(bundle.certificate)
+    policy.check(found)
+    public_key = bundle.certificate.public_key()
+    if isinstance(bundle.content, MessageSignature):
+        dsse.verify_message_signature(
+            bundle.content, public_key=public_key, artifact_digest=artifact.digest, artifact_bytes=artifact.data
+        )
+    else:
+        dsse.verify_dsse(bundle.content, public_key=public_key, artifact_digest=artifact.digest)
+    return Verified(
+        artifact=artifact.name,
+        digest=artifact.digest.hex(),
+        identity=found.san,
+        issuer=found.issuer,
+        key_verified=False,
+        bundle_media_type=bundle.media_type,
+        entry_kind="",
+        log_url="",
+        log_index=-1,
+        times=tuple(sorted(times, key=lambda item: item[1])),
+    )

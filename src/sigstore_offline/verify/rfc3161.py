@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
 
 from .. import _der as der
+from .. import hints
 from .._encoding import utc
 from ..errors import InputError, VerificationError
 from ..trust.trusted_root import Authority
@@ -382,8 +383,63 @@ def verify_timestamp(token: bytes, *, signature: bytes, authorities: Sequence[Au
         if stage > best[0]:
             best = (stage, f"signed by {_name(authority)}, but {problem}")
     if best[0] <= 1:
-        raise _fail(
-            f"no trusted timestamp authority signed this timestamp ({len(authorities)} in the trusted root,"
-            f" genTime {utc(parsed.gen_time)})"
-        )
+        raise _unlisted(parsed, authorities)
     raise _fail(best[1])
+
+
+UNLISTED_TSA_HINT = hints.UNLISTED_TSA
+_NAME_LABELS = {"2.5.4.3": "CN", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST",
+               "1.2.840.113549.1.9.1": "emailAddress"}
+
+
+def _unlisted(parsed: _Token, authorities: Sequence[Authority]) -> VerificationError:
+    """No listed TSA's key verifies the token: say that its signer is not in the trusted root,
+    who the token says its signer is, which TSAs are listed, and (in the hint) what to do."""
+    listed = ", ".join(_name(a) for a in authorities) or "none"
+    named = [a for a in authorities if _names_leaf(parsed.sid, a.chain[0])]
+    detail = ""
+    if named:
+        detail = (f"; the token names the certificate of {_name(named[0])}, but that certificate's key did not make"
+                  " the signature (another key under the same name, or a damaged token)")
+    return VerificationError(
+        f"no trusted timestamp authority signed this timestamp: it is from a TSA the trusted root does not list"
+        f" (signer {_describe_sid(parsed.sid)}, genTime {utc(parsed.gen_time)}; the trusted root lists"
+        f" {len(authorities)} TSA(s): {listed}){detail}",
+        step=STEP,
+        hint=UNLISTED_TSA_HINT,
+    )
+
+
+def _names_leaf(sid: Tuple[Any, ...], leaf: x509.Certificate) -> bool:
+    try:
+        if sid[0] == "issuer-serial":
+            return bool(sid[1] == _issuer_der(leaf) and sid[2] == leaf.serial_number)
+        return bool(sid[1] == _key_identifier(leaf))
+    except (ValueError, UnsupportedAlgorithm):
+        return False
+
+
+def _describe_sid(sid: Tuple[Any, ...]) -> str:
+    """The SignerInfo's signer identifier for a message (never fails: falls back to hex)."""
+    if sid[0] == "ski":
+        return f"key identifier {sid[1].hex()[:40]}"
+    serial = sid[2]
+    serial_text = f"{serial:x}" if abs(serial) < 1 << 160 else f"{serial:x}"[:40] + "…"
+    return f"issuer {_describe_name(sid[1])}, serial {serial_text}"
+
+
+def _describe_name(raw: bytes) -> str:
+    parts: List[str] = []
+    try:
+        for rdn in der.parse(raw, what="Name").children():
+            for attribute in rdn.children():
+                fields = attribute.children()
+                if len(fields) != 2:
+                    raise der.DERError("AttributeTypeAndValue")
+                label = _NAME_LABELS.get(der.oid(fields[0]), der.oid(fields[0]))
+                text = fields[1].content.decode("utf-8", "replace")
+                parts.append(f"{label}={text[:64]}")
+    except der.DERError:
+        return f"(unreadable name {raw.hex()[:40]})"
+    shown = ", ".join(parts) or "(empty name)"
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in shown)

@@ -5,7 +5,9 @@
   (keys sorted, no white space). A verified SET makes ``integratedTime`` a verified time.
 * Body consistency: the logged entry must describe exactly this bundle -- the same signature,
   the same certificate or key, and the same artifact digest or DSSE envelope. Kinds:
-  hashedrekord 0.0.1 / 0.0.2, dsse 0.0.1 / 0.0.2, intoto 0.0.2.
+  hashedrekord 0.0.1 / 0.0.2, dsse 0.0.1, intoto 0.0.2. Not dsse 0.0.2: the Rekor v2
+  specification dropped that type (a DSSE envelope is logged there as hashedrekord 0.0.2 over its
+  PAE), and sigstore-python and sigstore-java reject it too.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import json
 from typing import Any, List, Mapping, Optional, Tuple
 
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
@@ -32,8 +33,15 @@ SET_STEP = "set"
 ENTRY_STEP = "tlog-entry"
 
 KINDS = frozenset(
-    {("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2"), ("dsse", "0.0.1"), ("dsse", "0.0.2"), ("intoto", "0.0.2")}
+    {("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2"), ("dsse", "0.0.1"), ("intoto", "0.0.2")}
 )
+
+
+def is_rekor_v2(entry: TlogEntry) -> bool:
+    """An entry of a Rekor v2 log: only Rekor v2 writes hashedrekord 0.0.2 (and, before its
+    specification dropped it, dsse 0.0.2, which :func:`verify_entry_body` rejects). Rekor v1's
+    intoto 0.0.2 is not one."""
+    return entry.kind_version == "0.0.2" and entry.kind in ("hashedrekord", "dsse")
 
 
 def set_payload(entry: TlogEntry) -> bytes:
@@ -72,16 +80,16 @@ class _Signer:
         if b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
             try:
                 cert = x509.load_pem_x509_certificate(pem)
-            except ValueError:
+                return self.certificate is not None and cert == self.certificate
+            except Exception:  # noqa: BLE001 -- any loading failure: not the bundle's certificate
                 return False
-            return self.certificate is not None and cert == self.certificate
         try:
             key = load_pem_public_key(pem)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+            return self.certificate is None and self.spki == key.public_bytes(
+                Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+            )
+        except Exception:  # noqa: BLE001 -- ValueError, TypeError, UnsupportedAlgorithm, ...
             return False
-        return self.certificate is None and self.spki == key.public_bytes(
-            Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-        )
 
     def matches_verifier(self, verifier: Mapping[str, Any], what: str) -> bool:
         cert = enc.opt(verifier, "x509Certificate")
@@ -159,31 +167,21 @@ def _check_signatures(logged: List[Tuple[bytes, bool]], envelope: DsseEnvelope) 
         _expect(signer_ok, "logged DSSE verifier differs from the bundle's certificate or key")
 
 
-def _check_dsse(spec: Mapping[str, Any], version: str, bundle: Bundle, signer: _Signer) -> None:
+def _check_dsse(spec: Mapping[str, Any], bundle: Bundle, signer: _Signer) -> None:
+    """dsse 0.0.1 (Rekor v1)."""
     envelope = bundle.content
     if not isinstance(envelope, DsseEnvelope):
         raise VerificationError("a dsse entry needs a DSSE bundle, this one has a message signature", step=ENTRY_STEP)
     payload_digest = hashlib.sha256(envelope.payload).digest()
     logged: List[Tuple[bytes, bool]] = []
-    if version == "0.0.1":
-        algorithm, digest = _hex_hash(enc.req(spec, "payloadHash", "spec"), "spec.payloadHash")
-        for index, item in enumerate(enc.array(enc.req(spec, "signatures", "spec"), "spec.signatures", limit=16)):
-            where = f"spec.signatures[{index}]"
-            mapping = enc.obj(item, where)
-            signature = enc.b64decode(enc.req(mapping, "signature", where), f"{where}.signature")
-            pem = enc.b64decode(enc.req(mapping, "verifier", where), f"{where}.verifier")
-            logged.append((signature, signer.matches_pem(pem)))
-        _expect(algorithm == "sha256", f"entry payload hash algorithm is {algorithm!r}, expected sha256")
-    else:
-        inner = enc.obj(enc.req(spec, "dsseV002", "spec"), "spec.dsseV002")
-        algorithm, digest = _b64_hash(enc.req(inner, "payloadHash", "dsseV002"), "dsseV002.payloadHash")
-        for index, item in enumerate(enc.array(enc.req(inner, "signatures", "dsseV002"), "dsseV002.signatures", limit=16)):
-            where = f"dsseV002.signatures[{index}]"
-            mapping = enc.obj(item, where)
-            signature = enc.b64decode(enc.req(mapping, "content", where), f"{where}.content")
-            verifier = enc.obj(enc.req(mapping, "verifier", where), f"{where}.verifier")
-            logged.append((signature, signer.matches_verifier(verifier, f"{where}.verifier")))
-        _expect(algorithm == "SHA2_256", f"entry payload hash algorithm is {algorithm!r}, expected SHA2_256")
+    algorithm, digest = _hex_hash(enc.req(spec, "payloadHash", "spec"), "spec.payloadHash")
+    for index, item in enumerate(enc.array(enc.req(spec, "signatures", "spec"), "spec.signatures", limit=16)):
+        where = f"spec.signatures[{index}]"
+        mapping = enc.obj(item, where)
+        signature = enc.b64decode(enc.req(mapping, "signature", where), f"{where}.signature")
+        pem = enc.b64decode(enc.req(mapping, "verifier", where), f"{where}.verifier")
+        logged.append((signature, signer.matches_pem(pem)))
+    _expect(algorithm == "sha256", f"entry payload hash algorithm is {algorithm!r}, expected sha256")
     _expect(hmac.compare_digest(digest, payload_digest), "logged payload hash differs from the envelope's payload")
     _check_signatures(logged, envelope)
 
@@ -220,6 +218,12 @@ def _check_intoto(spec: Mapping[str, Any], bundle: Bundle, signer: _Signer) -> N
 def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: Any, artifact_digest: bytes) -> None:
     """Raise unless the entry's canonicalized body describes this bundle's signing event."""
     kind = (entry.kind, entry.kind_version)
+    if kind == ("dsse", "0.0.2"):
+        raise VerificationError(
+            "log entry kind dsse 0.0.2 is not accepted: the Rekor v2 specification dropped it and logs a DSSE"
+            " envelope as hashedrekord 0.0.2 over its PAE (sigstore-python and sigstore-java reject it too)",
+            step=ENTRY_STEP,
+        )
     if kind not in KINDS:
         raise VerificationError(f"unsupported log entry kind {entry.kind} {entry.kind_version}", step=ENTRY_STEP)
     signer = _Signer(bundle.certificate, public_key)
@@ -233,7 +237,7 @@ def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: Any, arti
         if entry.kind == "hashedrekord":
             _check_hashedrekord(spec, entry.kind_version, bundle, signer, artifact_digest)
         elif entry.kind == "dsse":
-            _check_dsse(spec, entry.kind_version, bundle, signer)
+            _check_dsse(spec, bundle, signer)
         else:
             _check_intoto(spec, bundle, signer)
     except ValueError as exc:

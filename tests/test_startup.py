@@ -1,0 +1,44 @@
+"""Start-up imports only what the path taken needs: --help, --version and usage errors of every
+command import no ``cryptography`` at all (issue: start-up close to the interpreter's)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import package_path
+
+PROBE = """
+import io, sys
+from {module} import main
+code = main({argv!r}, out=io.StringIO(), err=io.StringIO()) if {has_streams} else main({argv!r})
+heavy = sorted(m for m in sys.modules if m.split(".")[0] == "cryptography")
+print(code, len(heavy), heavy[:3])
+"""
+
+
+@pytest.mark.parametrize("module,argv,code", [
+    ("sigstore_offline.cli.verify_offline", ["--help"], 0),
+    ("sigstore_offline.cli.verify_offline", ["--version"], 0),
+    ("sigstore_offline.cli.verify_offline", [], 2),
+    ("sigstore_offline.cli.verify_offline", ["--bogus"], 2),
+    ("sigstore_offline.cli.verify_offline", ["--cert-identity", "a@b.c", "x.tgz"], 2),
+    ("sigstore_offline.cli.verify_offline", ["--trust-root", "", "--key", "k.pem", "x.tgz"], 2),
+    ("sigstore_offline.cli.verify_offline", ["--repository", "a/b", "--ref", "refs/*", "x.tgz"], 2),
+    ("sigstore_offline.cli.verify_offline", ["pypi", "--help"], 0),
+    ("sigstore_offline.cli.verify_offline", ["github", "--help"], 0),
+    ("sigstore_offline.cli.verify_offline", ["github", "x.whl"], 2),
+    ("sigstore_offline.cli.verify_offline", ["github", "--repo", "a", "x.whl"], 2),
+    ("sigstore_offline.cli.verify_offline", ["pypi", "x.tar.gz"], 2),
+    ("sigstore_offline.cli.sigstoreverify", ["--help"], 0),
+    ("sigstore_offline.cli.sigstoreverify", ["--data=x"], 2),
+])
+def test_cheap_paths_import_no_cryptography(module: str, argv: list, code: int) -> None:
+    script = PROBE.format(module=module, argv=argv, has_streams=True)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            env={"PYTHONPATH": package_path(), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    got_code, count, *_ = result.stdout.splitlines()[-1].split(" ", 2)
+    assert int(got_code) == code and int(count) == 0, result.stdout
