@@ -232,6 +232,10 @@ RPMLINT_ACCEPTED: Dict[str, str] = {
     "no-documentation": "sigstore-offline-rpm-macros: one macro file; its page, sigstoreverify(1), is in the package it requires",
     "only-non-binary-in-usr-lib": "sigstore-offline-rpm-macros: %{_rpmmacrodir} is /usr/lib/rpm/macros.d by definition",
     "no-buildroot-tag": "BuildRoot has been ignored since rpm 4.6; Fedora's guidelines say not to write it",
+    # A TUF-proven snapshot keeps the current root both as root.json (where the next refresh
+    # starts) and as N.root.json in the chain of versions (sigstore-offline-snapshot(5)); the
+    # package ships the reviewed directory as it is, every file pinned by its manifest.json.
+    "files-duplicate": "root.json and N.root.json of a TUF snapshot are the same bytes by design",
     # rpmlint 2.4.0 (Debian 12) records a page's section ("1") instead of its name, so every
     # command gets this; test_packages_hold_what_the_spec_says checks the pages are there.
     "no-manual-page-for-binary": "rpmlint 2.4.0 bug: man_base_regex's 'category' group is the section",
