@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime
 from typing import Any, List, Optional
 
+import cryptography
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from conftest import skip_by_design
 from sigstore_offline.errors import VerificationError
 from sigstore_offline.verify import certchain
 
@@ -107,6 +109,7 @@ def test_leaf_that_is_a_ca_is_rejected() -> None:
 
 
 def test_leaf_without_digital_signature_is_rejected() -> None:
+    skip_by_design(cryptography.__version__.split(".")[0] in ("35", "36"), "cryptography 35/36's builder encodes an all-zero KeyUsage as an empty extnValue: this leaf cannot be made there")
     pki = PKI(digital_signature=False)
     _fails(pki.leaf, pki.chain, "digitalSignature")
 

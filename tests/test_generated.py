@@ -19,9 +19,10 @@ import subprocess
 import sys
 from typing import Any, Dict, List, Tuple
 
+import cryptography
 import pytest
 
-from conftest import run_json
+from conftest import run_json, skip_by_design
 from testinstance import catalog
 from testinstance.bundle import Generated
 from testinstance.instance import TestInstance
@@ -87,6 +88,8 @@ def test_valid_case_verifies(instance: TestInstance, roots: Dict[Any, pathlib.Pa
 def test_negative_case_fails_at_its_step(instance: TestInstance, roots: Dict[Any, pathlib.Path],
                                          tmp_path: pathlib.Path, name: str) -> None:
     case = catalog.NEGATIVE[name]
+    skip_by_design(name.startswith("leaf-without-digital-signature") and cryptography.__version__.split(".")[0] in ("35", "36"),
+                   "cryptography 35/36's builder encodes an all-zero KeyUsage as an empty extnValue: this leaf cannot be made there")
     code, records, err = _verify(instance.bundle(catalog.ARTIFACT, case.options), case, roots[case.root_key()],
                                  tmp_path)
     assert "Traceback" not in err

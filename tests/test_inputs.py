@@ -276,3 +276,17 @@ def test_a_bundle_newer_than_the_snapshot_names_its_date(signed: Dict[str, pathl
                             "--cert-oidc-issuer", str(signed["issuer"]), str(signed["artifact"])])
     fail = [line for line in err.splitlines() if line.startswith("FAIL: ")]
     assert code == 1 and len(fail) == 1 and "identity" in fail[0] and "snapshot" not in fail[0]
+
+
+@pytest.mark.parametrize("kind", ["\x85", "a\u2028b", "x\ny", "\x1c", "\u2029"])
+def test_a_failure_is_one_line_whatever_the_bundle_holds(kind: str, tmp_path: pathlib.Path) -> None:
+    """Text from the bundle (here a log entry's kind) is escaped in the FAIL line: no character
+    that ``str.splitlines`` takes as a line break gets through (found by the fuzzer: U+0085)."""
+    document = json.loads(EXAMPLE_BUNDLE.read_text())
+    document["verificationMaterial"]["tlogEntries"][0]["kindVersion"]["kind"] = kind
+    bundle = tmp_path / "b.sigstore"
+    bundle.write_text(json.dumps(document))
+    for argv in ([*IDENTITY, "--bundle", str(bundle), EXAMPLE_DIGEST],
+                 ["--json", *IDENTITY, "--bundle", str(bundle), EXAMPLE_DIGEST]):
+        code, out, err = run_cli(argv)
+        assert code in (1, 4) and len(err.splitlines()) == 1 and err.startswith("FAIL: "), repr(err)

@@ -177,3 +177,22 @@ def test_integrated_time_beyond_the_calendar_fails_tlog(inst: TestInstance, root
     with pytest.raises(VerificationError) as caught:
         pipeline._integrated_time(entry)
     assert caught.value.step == "tlog" and "beyond the year 9999" in caught.value.message
+
+
+
+def test_a_verdict_without_a_log_has_no_index(inst: TestInstance) -> None:
+    """GitHub's log-less instance (verify_without_logs): log_index is None, as in a weaker verdict,
+    never a number (it used to be -1, which index_text would print as '#-1')."""
+    from sigstore_offline.model import parse_bundle
+    from sigstore_offline.policy import Identity
+    from sigstore_offline.trust.trusted_root import parse_trusted_root
+    from sigstore_offline.verify.pipeline import Artifact, verify_without_logs
+
+    generated = inst.sign_artifact(ARTIFACT, rekor=2, tamper={"no-tlog-entry"})
+    assert not generated.bundle["verificationMaterial"]["tlogEntries"]
+    root = parse_trusted_root(json.dumps(inst.trusted_root_json(omit=("rekor_v1", "rekor_v2", "ct_log"))).encode(),
+                              allow_no_logs=True)
+    verified = verify_without_logs(parse_bundle(json.dumps(generated.bundle).encode()),
+                                   artifact=Artifact("a", hashlib.sha256(ARTIFACT).digest()), trusted_root=root,
+                                   policy=Identity.build(san=generated.identity, issuer=generated.issuer))
+    assert verified.log_url == "" and verified.log_index is None and verified.index_text == ""

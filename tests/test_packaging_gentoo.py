@@ -85,7 +85,7 @@ class Sandbox:
         }
 
     def run(self, body: str, *, identity: str = BEACON, issuer: str = GITHUB_ISSUER,
-            a: str = "a.txt a.txt.sigstore") -> subprocess.CompletedProcess[str]:
+            a: str = "a.txt a.txt.sigstore", extra: str = "") -> subprocess.CompletedProcess[str]:
         script = "\n".join([
             STUBS,
             "EAPI=8",
@@ -95,6 +95,7 @@ class Sandbox:
             "VERIFY_SIG_METHOD=sigstore",
             f"VERIFY_SIG_CERT_IDENTITY={shlex.quote(identity)}",
             f"VERIFY_SIG_CERT_OIDC_ISSUER={shlex.quote(issuer)}",
+            extra,
             f"source {shlex.quote(str(ECLASS))}",
             body,
         ])
@@ -153,6 +154,35 @@ def test_identity_variables_are_required(sandbox: Sandbox) -> None:
     result = sandbox.run('verify-sig_verify_detached "${DISTDIR}/a.txt" "${DISTDIR}/a.txt.sigstore"', identity="")
     assert result.returncode == 1
     assert "needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER" in result.stderr
+
+
+BEACON_REPOSITORY = "sigstore-conformance/extremely-dangerous-public-oidc-beacon"
+VERIFY_A = 'verify-sig_verify_detached "${DISTDIR}/a.txt" "${DISTDIR}/a.txt.sigstore"; echo VERIFIED'
+
+
+def test_publisher_variables_survive_release_tags(sandbox: Sandbox, shim_present: None) -> None:
+    """VERIFY_SIG_REPOSITORY (+ _WORKFLOW, _REF) instead of an identity: matched on the certificate's
+    claims; a wrong repository or ref dies; the two signer forms do not mix."""
+    good = (f"VERIFY_SIG_REPOSITORY={BEACON_REPOSITORY} VERIFY_SIG_WORKFLOW=extremely-dangerous-oidc-beacon.yml"
+            " VERIFY_SIG_REF='refs/heads/*'")
+    result = sandbox.run(VERIFY_A, identity="", issuer="", extra=good)
+    assert result.returncode == 0 and result.stdout.rstrip().endswith("VERIFIED"), result.stderr
+    for wrong in ("VERIFY_SIG_REPOSITORY=sigstore-conformance/another-repository",
+                  f"VERIFY_SIG_REPOSITORY={BEACON_REPOSITORY} VERIFY_SIG_REF=refs/tags/v1.0"):
+        result = sandbox.run(VERIFY_A, identity="", issuer="", extra=wrong)
+        assert result.returncode == 1 and "VERIFIED" not in result.stdout, result.stdout
+        assert "FAIL: " in result.stderr and "identity" in result.stderr, result.stderr
+    both = sandbox.run(VERIFY_A, extra=f"VERIFY_SIG_REPOSITORY={BEACON_REPOSITORY}")
+    assert both.returncode == 1 and "not both" in both.stderr
+
+
+def test_snapshot_age_limit_variable(sandbox: Sandbox, shim_present: None) -> None:
+    """VERIFY_SIG_SIGSTORE_MAX_AGE: the shipped snapshot (refreshed 2026-08-27) passes 400 days and
+    dies at 1 day, with verify-offline's reason."""
+    result = sandbox.run(VERIFY_A, extra="VERIFY_SIG_SIGSTORE_MAX_AGE=400")
+    assert result.returncode == 0 and result.stdout.rstrip().endswith("VERIFIED"), result.stderr
+    result = sandbox.run(VERIFY_A, extra="VERIFY_SIG_SIGSTORE_MAX_AGE=1")
+    assert result.returncode == 1 and "older than the limit of 1 days" in result.stderr, result.stderr
 
 
 def test_src_unpack_verifies_then_unpacks(sandbox: Sandbox, shim_present: None) -> None:

@@ -150,9 +150,21 @@ def test_macro_policy_forms(rpmbuild: str) -> None:
                           ("%sigstoreverify -p cpython -s1 -d0", "-p takes a Source number (the policy file), not 'cpython'; "
                                                                    "for a policy shipped with sigstore-offline, by name, use -P cpython"),
                           ("%sigstoreverify -p9 -s1 -d0", "-p9: this spec has no Source9 (the policy file)"),
-                          ("%sigstoreverify -P 'a;b' -s1 -d0", "-P takes the name of a policy shipped with sigstore-offline")):
+                          ("%sigstoreverify -P 'a;b' -s1 -d0", "-P takes the name of a policy shipped with sigstore-offline"),
+                          ("%sigstoreverify -P cpython -A 1x -s1 -d0", "-A takes a number of days, not '1x'")):
         result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
         assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
+
+
+def test_macro_age_limit(rpmbuild: str) -> None:
+    """-A DAYS passes the snapshot age limit to sigstoreverify (the build stops past it)."""
+    defines = ["--define", "SOURCE0 /src/a.txt", "--define", "SOURCE1 /src/a.txt.sigstore",
+               "--define", "SOURCE2 /src/signers"]
+    result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -A 90 -k2 -s1 -d0"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--max-trust-root-age=90",
+                                     "--keyring='/src/signers'", "--signature='/src/a.txt.sigstore'",
+                                     "--data='/src/a.txt'"]
 
 
 def test_macro_rejects_a_bad_source_number(rpmbuild: str) -> None:

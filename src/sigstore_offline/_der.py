@@ -1,7 +1,8 @@
 """A small, strict DER reader (ITU-T X.690 section 10, on top of the BER rules of section 8).
 
-Enough to read RFC 3161 time-stamp tokens (CMS SignedData, TSTInfo) and nothing more.
-It accepts only DER:
+Enough to read RFC 3161 time-stamp tokens (CMS SignedData, TSTInfo) and X.509 certificates
+(``_x509.py``), and to write back the one structure the verifier rebuilds (RFC 6962's
+precertificate TBSCertificate, :func:`tlv`). It accepts only DER:
 
 * identifier octets in the low-tag-number form (tag numbers 0..30, X.690 8.1.2.2);
 * definite lengths in the minimal form (X.690 10.1); no indefinite length, no reserved 0xFF;
@@ -77,7 +78,7 @@ def tag_name(tag: int) -> str:
 class Element:
     """One TLV: its identifier octet, where it sits in the buffer and how deep it is nested."""
 
-    __slots__ = ("_data", "tag", "start", "content_start", "end", "depth")
+    __slots__ = ("_data", "tag", "start", "content_start", "end", "depth", "_children")
 
     def __init__(self, data: bytes, tag: int, start: int, content_start: int, end: int, depth: int) -> None:
         self._data = data
@@ -86,6 +87,7 @@ class Element:
         self.content_start = content_start
         self.end = end
         self.depth = depth
+        self._children: Optional[List["Element"]] = None
 
     @property
     def constructed(self) -> bool:
@@ -109,7 +111,10 @@ class Element:
         return self
 
     def children(self) -> List["Element"]:
-        """The elements inside a constructed element, in order (one level)."""
+        """The elements inside a constructed element, in order (one level). Read once, then
+        remembered: callers must not modify the list."""
+        if self._children is not None:
+            return self._children
         if not self.constructed:
             raise DERError(f"{tag_name(self.tag)} at offset {self.start} is primitive, not constructed")
         if self.depth + 1 > MAX_DEPTH:
@@ -120,6 +125,7 @@ class Element:
             item = _header(self._data, position, self.end, self.depth + 1)
             items.append(item)
             position = item.end
+        self._children = items
         return items
 
 
@@ -196,6 +202,18 @@ class Cursor:
             self._position += 1
             return self._items[self._position - 1]
         return None
+
+    def take_any(self, field: str) -> Element:
+        """The next field, whatever its tag (a CHOICE or an ANY)."""
+        if self._position >= len(self._items):
+            raise DERError(f"{self.what}: missing {field}")
+        self._position += 1
+        return self._items[self._position - 1]
+
+    @property
+    def fields(self) -> List[Element]:
+        """All the fields, read or not, in order."""
+        return list(self._items)
 
     def done(self) -> None:
         if self._position < len(self._items):
@@ -283,6 +301,15 @@ def generalized_time(element: Element, what: str = "GeneralizedTime") -> datetim
         )
     except ValueError:
         raise DERError(f"{what}: {content.decode('ascii')} is not a valid date and time") from None
+
+
+def tlv(tag: int, content: bytes) -> bytes:
+    """The DER encoding of one element: identifier, minimal definite length, content (X.690 10.1)."""
+    length = len(content)
+    if length < 0x80:
+        return bytes((tag, length)) + content
+    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(octets))) + octets + content
 
 
 def walk(element: Element) -> int:

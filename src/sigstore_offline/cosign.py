@@ -54,7 +54,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from . import _encoding as enc
-from . import hints
+from . import _x509, hints
 from .errors import InputError, VerificationError
 from .inputs import read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
@@ -210,7 +210,7 @@ def _bundle_certificate(text: str) -> Optional[x509.Certificate]:
         return load_certificate(der, "cert")
     if label == "PUBLIC KEY":
         try:
-            load_der_public_key(der)
+            load_der_public_key(_x509.public_key(der))
         except (ValueError, TypeError, UnsupportedAlgorithm):
             raise ValueError("cert: PEM PUBLIC KEY is not a valid public key") from None
         return None

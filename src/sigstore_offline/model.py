@@ -22,6 +22,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import _encoding as enc
+from . import _x509
 from .errors import InputError
 from .limits import (
     MAX_BUNDLE_BYTES,
@@ -114,7 +115,7 @@ def load_certificate(der: bytes, what: str) -> x509.Certificate:
             # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
             # serial number: refuse them now, as one clear error rather than a stray warning.
             warnings.simplefilter("error")
-            cert = x509.load_der_x509_certificate(der)
+            cert = _x509.load(der)  # canonical DER only, read the same on every cryptography
             _decode_fields(cert)
     except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
         raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
@@ -153,22 +154,16 @@ def _decode_fields(cert: x509.Certificate) -> None:
     for attr in ("not_valid_before_utc", "not_valid_after_utc"):
         if getattr(cert, attr, None) is None:  # cryptography < 42: naive datetimes
             getattr(cert, attr[: -len("_utc")])
-    has_scts = False
     for extension in cert.extensions:
         extension.oid.dotted_string  # noqa: B018
         value = extension.value
-        if isinstance(value, x509.PrecertificateSignedCertificateTimestamps):
-            has_scts = True
-            for sct in value:
-                sct.log_id, sct.timestamp, sct.signature, sct.extension_bytes  # noqa: B018
-                sct.signature_hash_algorithm  # noqa: B018
-        elif isinstance(value, x509.SubjectAlternativeName):
+        # The SCT list and precertificate: verify/sct.py reads them from the bytes (cryptography < 38
+        # has no SCT signature fields nor tbs_precertificate_bytes).
+        if isinstance(value, x509.SubjectAlternativeName):
             for general_name in value:
                 general_name.value  # noqa: B018
         elif isinstance(value, x509.ExtendedKeyUsage):
             list(value)
-    if has_scts:
-        cert.tbs_precertificate_bytes  # noqa: B018
 
 
 def _certificate(value: Any, what: str) -> x509.Certificate:

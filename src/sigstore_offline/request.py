@@ -158,11 +158,13 @@ def identity_policy(*, identity: Optional[str] = None, identity_regexp: Optional
 def load_key(path: str) -> Any:
     """A PEM public key file (a managed-key signer); every problem is an :class:`InputError`."""
     from cryptography.exceptions import UnsupportedAlgorithm
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    from . import _x509
 
     data = read_input(path, limit=MAX_KEY_BYTES, what="key", step="key")
     try:
-        return load_pem_public_key(data)
+        return load_der_public_key(_x509.pem_public_key(data))  # canonical DER on every cryptography version
     except (ValueError, TypeError, UnsupportedAlgorithm):
         raise InputError(f"key {shown(path)} is not a PEM public key", step="key") from None
     except Exception as exc:  # noqa: BLE001 -- whatever cryptography raises on odd input is malformed input

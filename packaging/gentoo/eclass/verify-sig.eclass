@@ -122,6 +122,31 @@ esac
 # sigstore: the exact OIDC issuer of that identity (for example
 # https://github.com/login/oauth).
 
+# @ECLASS_VARIABLE: VERIFY_SIG_REPOSITORY
+# @DEFAULT_UNSET
+# @DESCRIPTION:
+# sigstore: instead of an identity, the GitHub repository (OWNER/REPO) whose
+# Actions workflow signed the release, or https://gitlab.com/NAMESPACE/PROJECT;
+# matched on the certificate's own claims, so it survives release tags.
+
+# @ECLASS_VARIABLE: VERIFY_SIG_WORKFLOW
+# @DEFAULT_UNSET
+# @DESCRIPTION:
+# sigstore, with VERIFY_SIG_REPOSITORY: the workflow file (release.yml).
+
+# @ECLASS_VARIABLE: VERIFY_SIG_REF
+# @DEFAULT_UNSET
+# @DESCRIPTION:
+# sigstore, with VERIFY_SIG_REPOSITORY: the git ref the workflow ran on, or a
+# glob such as refs/tags/v* (for example refs/tags/v${PV}).
+
+# @ECLASS_VARIABLE: VERIFY_SIG_SIGSTORE_MAX_AGE
+# @USER_VARIABLE
+# @DEFAULT_UNSET
+# @DESCRIPTION:
+# sigstore: refuse a trust-root snapshot refreshed more than this many days
+# ago; unset, a snapshot older than 180 days only draws a warning.
+
 # @FUNCTION: _verify-sig_sigstore
 # @INTERNAL
 # @USAGE: <file> <bundle>
@@ -132,8 +157,19 @@ esac
 _verify-sig_sigstore() {
 	local file=${1} bundle=${2}
 
-	[[ -n ${VERIFY_SIG_CERT_IDENTITY} && -n ${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
-		die "${FUNCNAME[1]}: VERIFY_SIG_METHOD=sigstore needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER"
+	local -a signer age=()
+	if [[ -n ${VERIFY_SIG_REPOSITORY} ]]; then
+		[[ -z ${VERIFY_SIG_CERT_IDENTITY}${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
+			die "${FUNCNAME[1]}: set VERIFY_SIG_REPOSITORY or VERIFY_SIG_CERT_IDENTITY/VERIFY_SIG_CERT_OIDC_ISSUER, not both"
+		signer=( --repository "${VERIFY_SIG_REPOSITORY}" )
+		[[ -n ${VERIFY_SIG_WORKFLOW} ]] && signer+=( --workflow "${VERIFY_SIG_WORKFLOW}" )
+		[[ -n ${VERIFY_SIG_REF} ]] && signer+=( --ref "${VERIFY_SIG_REF}" )
+	else
+		[[ -n ${VERIFY_SIG_CERT_IDENTITY} && -n ${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
+			die "${FUNCNAME[1]}: VERIFY_SIG_METHOD=sigstore needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER (or VERIFY_SIG_REPOSITORY)"
+		signer=( --cert-identity "${VERIFY_SIG_CERT_IDENTITY}" --cert-oidc-issuer "${VERIFY_SIG_CERT_OIDC_ISSUER}" )
+	fi
+	[[ -n ${VERIFY_SIG_SIGSTORE_MAX_AGE} ]] && age=( --max-trust-root-age "${VERIFY_SIG_SIGSTORE_MAX_AGE}" )
 	[[ ${file} != - ]] ||
 		die "${FUNCNAME[1]}: sigstore cannot verify standard input"
 
@@ -143,8 +179,7 @@ _verify-sig_sigstore() {
 	local -x PYTHONNOUSERSITE=1
 	verify-offline verify identity --offline \
 		--bundle "${bundle}" \
-		--cert-identity "${VERIFY_SIG_CERT_IDENTITY}" \
-		--cert-oidc-issuer "${VERIFY_SIG_CERT_OIDC_ISSUER}" \
+		"${signer[@]}" "${age[@]}" \
 		"${file}" ||
 		die "Sigstore verification of ${file##*/} failed (verify-offline says why above)"
 }

@@ -242,11 +242,11 @@ def failure_record(target: Optional[str], exc: SigstoreOfflineError, *, step: Op
 def print_failure(target: str, exc: SigstoreOfflineError, *, json_mode: bool, out: TextIO, err: TextIO,
                   extra: Optional[Dict[str, Any]] = None) -> None:
     """``FAIL: target: step: message (hint: …)`` on stderr; with --json, its record on stdout too."""
-    err.write(f"FAIL: {shown(target)}: {in_cli_words(exc)}\n")
+    err.write(f"FAIL: {shown(target)}: {shown(str(in_cli_words(exc)))}\n")  # one line, whatever the input held
     if json_mode:
         out.write(json.dumps(failure_record(target, exc, extra=extra), sort_keys=True) + "\n")
 
 
 def bug_line(target: str, exc: BaseException, prog: str) -> str:
-    return (f"FAIL: {shown(target)}: internal error ({type(exc).__name__}: {exc}); this is a bug in {prog},"
-            " please report it")
+    return (f"FAIL: {shown(target)}: internal error ({type(exc).__name__}: {shown(str(exc))}); this is a bug in"
+            f" {prog}, please report it")

@@ -226,7 +226,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         policy = policy_from_args(args)
         trust = _common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG)
     except (UsageError, TrustRootError, InputError) as exc:
-        err.write(f"{PROG}: error: {_common.in_cli_words(exc)}\n")
+        err.write(f"{PROG}: error: {shown(str(_common.in_cli_words(exc)))}\n")
         if args is not None and args.json:
             out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
         return exc.exit_code

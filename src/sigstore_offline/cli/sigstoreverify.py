@@ -289,7 +289,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         err.write(f"{PROG}: error: {exc.message}\n")
         return EXIT_USAGE
     except SigstoreOfflineError as exc:
-        err.write(f"{PROG}: FAIL: {shown(data)}: {_describe_failure(exc)}\n")
+        err.write(f"{PROG}: FAIL: {shown(data)}: {shown(_describe_failure(exc))}\n")
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
         err.write(f"{PROG}: FAIL: {shown(data)}: internal error ({type(exc).__name__}: {exc}); this is a bug in"

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from .. import _encoding as enc
+from .. import _x509
 from ..errors import TrustRootError
 from ..model import load_certificate
 from ..limits import MAX_CHAIN_CERTIFICATES, MAX_TRUSTED_ROOT_BYTES
@@ -136,7 +137,7 @@ def _log(value: Any, what: str) -> LogKey:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            public_key = load_der_public_key(spki)
+            public_key = load_der_public_key(_x509.public_key(spki))  # canonical DER on every cryptography
             canonical_spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     except Exception as exc:  # noqa: BLE001 -- whatever cryptography raises (UnsupportedAlgorithm, ...)
         raise ValueError(f"{what}.publicKey.rawBytes: not a usable DER SubjectPublicKeyInfo ({type(exc).__name__})") from None

@@ -427,6 +427,6 @@ def verify_without_logs(
         bundle_media_type=bundle.media_type,
         entry_kind="",
         log_url="",
-        log_index=-1,
+        log_index=None,  # no log entry (as in a weaker verdict)
         times=tuple(sorted(times, key=lambda item: item[1])),
     )

@@ -10,77 +10,115 @@ The signed structure (``digitally-signed struct`` of section 3.2) for a precerti
     tbs_certificate    opaque<1..2^24-1>   the leaf's TBS without the SCT-list extension
     extensions         opaque<0..2^16-1>   the SCT's own extensions
 
-``cryptography`` parses only v1 SCTs, and every SCT embedded in a certificate is a
-precertificate SCT, so neither needs checking here. SCTs from logs the trusted root does not
-list are ignored; at least one SCT must verify
+The SCT list and the precertificate are read from the certificate's own bytes with the
+project's DER reader (``_x509.py``), the same way on every ``cryptography`` version (3.4.8 and
+36 have neither ``tbs_precertificate_bytes`` nor the SCT's signature fields):
+
+* the extension's value is a DER OCTET STRING holding the TLS-encoded list (section 3.3)::
+
+      opaque SerializedSCT<1..2^16-1>;
+      struct { SerializedSCT sct_list <1..2^16-1>; } SignedCertificateTimestampList;
+
+  and each SCT is ``version (u8) | log_id [32] | timestamp (u64) | extensions<0..2^16-1> |
+  hash (u8) | signature algorithm (u8) | signature<0..2^16-1>`` (section 3.2, RFC 5246 4.7);
+  every length must match exactly, with nothing left over, and only v1 (0) is known. ``_x509``
+  reads the list when the certificate is loaded, so a malformed one is malformed input (exit 4)
+  on every version, as cryptography 35 and later would have it;
+* the precertificate's TBSCertificate is the leaf's, with the SCT-list extension removed and
+  the lengths around it rewritten (``_der.tlv``); ``issuer_key_hash`` is SHA-256 of the issuer's
+  subjectPublicKeyInfo exactly as its certificate encodes it.
+
+SCTs from logs the trusted root does not list are ignored; at least one SCT must verify
 against a listed CT log whose key is valid at the SCT's timestamp, and an SCT that names a
 listed log but does not verify fails the step.
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 import hashlib
 import struct
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from .. import _der as der
+from .. import _x509
+from .._x509 import SCT, parse_sct_list
 from .._encoding import utc
 from ..errors import VerificationError
 from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 
+if TYPE_CHECKING:
+    from cryptography import x509
+
 STEP = "sct"
-_EPOCH = datetime.datetime(1970, 1, 1)
+
+# RFC 5246 7.4.1.4.1: the TLS HashAlgorithm registry as RFC 6962 uses it; only SHA-2 verifies.
+_HASHES = {4: hashes.SHA256, 5: hashes.SHA384, 6: hashes.SHA512}
 
 
-def _millis(moment: datetime.datetime) -> int:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    delta = moment - _EPOCH
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
+def precertificate_tbs(layout: _x509.Layout) -> bytes:
+    """RFC 6962 3.2: the TBSCertificate without the SCT-list extension, re-encoded in DER."""
+    kept = [e for e in layout.extensions if e.oid != _x509.SCT_LIST_OID]
+    if len(kept) == len(layout.extensions):
+        raise der.DERError("certificate has no SCT-list extension")
+    extensions = der.tlv(der.SEQUENCE, b"".join(layout.data[e.start : e.end] for e in kept))
+    # Extensions ([3]) are the last field of a TBSCertificate (_x509 checks the order).
+    fields = [f.raw for f in layout.tbs_fields if f.tag != der.context(3)]
+    return der.tlv(der.SEQUENCE, b"".join(fields) + der.tlv(der.context(3), extensions))
 
 
-def signed_data(sct: Any, *, issuer_key_hash: bytes, tbs_precertificate: bytes) -> bytes:
+def signed_data(sct: SCT, *, issuer_key_hash: bytes, tbs_precertificate: bytes) -> bytes:
     # Both lengths fit their fields: a certificate inside a bundle (at most MAX_BUNDLE_BYTES of
     # base64) is far below 2**24 bytes, and SCT extensions come length-prefixed in 16 bits.
-    extensions: bytes = sct.extension_bytes
     return (
-        struct.pack(">BBQH", 0, 0, _millis(sct.timestamp), 1)
+        struct.pack(">BBQH", 0, 0, sct.timestamp, 1)
         + issuer_key_hash
         + len(tbs_precertificate).to_bytes(3, "big")
         + tbs_precertificate
-        + struct.pack(">H", len(extensions))
-        + extensions
+        + struct.pack(">H", len(sct.extensions))
+        + sct.extensions
     )
 
 
 @functools.lru_cache(maxsize=64)
-def _key_hash(issuer: x509.Certificate) -> bytes:
-    return hashlib.sha256(issuer.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()
+def _layout(certificate_der: bytes) -> _x509.Layout:
+    return _x509.check(certificate_der)
+
+
+def _der_of(cert: x509.Certificate) -> bytes:
+    # Every certificate comes through _x509.load, which proved this is the input's own bytes.
+    return bytes(cert.public_bytes(Encoding.DER))
 
 
 def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequence[LogKey]) -> int:
     """Verify the leaf's embedded SCTs; return how many verified (at least one, else raise)."""
     try:
-        extension = leaf.extensions.get_extension_for_class(x509.PrecertificateSignedCertificateTimestamps)
-    except x509.ExtensionNotFound:
-        raise VerificationError("signing certificate carries no embedded SCT", step=STEP) from None
+        layout = _layout(_der_of(leaf))
+        extension: Optional[_x509.Extension] = next(
+            (e for e in layout.extensions if e.oid == _x509.SCT_LIST_OID), None
+        )
+        if extension is None:
+            raise VerificationError("signing certificate carries no embedded SCT", step=STEP)
+        scts = parse_sct_list(extension.value)
+        tbs = precertificate_tbs(layout)
+        issuer_key_hash = hashlib.sha256(_layout(_der_of(issuer)).spki).digest()
     except ValueError as exc:
         raise VerificationError(f"signing certificate has a malformed SCT list: {exc}", step=STEP) from None
-    issuer_key_hash = _key_hash(issuer)
-    tbs = leaf.tbs_precertificate_bytes
     verified = 0
     unknown = []
-    for sct in extension.value:
+    for sct in scts:
         log = next((c for c in ctlogs if c.log_id == sct.log_id), None)
         if log is None:
             unknown.append(sct.log_id.hex()[:16])
             continue
-        timestamp = sct.timestamp.replace(tzinfo=datetime.timezone.utc)
+        try:
+            timestamp = sct.moment
+        except ValueError as exc:
+            raise VerificationError(f"SCT from CT log {log.base_url}: {exc}", step=STEP) from None
         if not log.valid_for.contains(timestamp):
             raise VerificationError(
                 f"SCT from CT log {log.base_url} is dated {utc(timestamp)}, outside the log key's"
@@ -88,7 +126,9 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
                 step=STEP,
             )
         data = signed_data(sct, issuer_key_hash=issuer_key_hash, tbs_precertificate=tbs)
-        if not verify_signature(log.public_key, sct.signature, data, sct.signature_hash_algorithm):
+        hash_class = _HASHES.get(sct.hash_algorithm)
+        hash_algorithm = hash_class() if hash_class is not None else None
+        if not verify_signature(log.public_key, sct.signature, data, hash_algorithm):
             raise VerificationError(f"SCT signature from CT log {log.base_url} does not verify", step=STEP)
         verified += 1
     if not verified:
@@ -97,3 +137,6 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
             f"no SCT from a CT log in the trusted root (SCT log ids found: {found})", step=STEP
         )
     return verified
+
+
+__all__ = ["SCT", "parse_sct_list", "precertificate_tbs", "signed_data", "verify_scts"]

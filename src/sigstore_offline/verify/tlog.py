@@ -20,9 +20,10 @@ from typing import Any, List, Mapping, Optional, Tuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_der_public_key
 
 from .. import _encoding as enc
+from .. import _x509
 from ..errors import VerificationError
 from ..model import Bundle, DsseEnvelope, TlogEntry
 from ..trust.trusted_root import LogKey
@@ -78,13 +79,15 @@ class _Signer:
 
     def matches_pem(self, pem: bytes) -> bool:
         if b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
+            # By bytes, not cryptography's ``==``: 3.4.8 finds a BER re-encoding equal to the original.
             try:
-                cert = x509.load_pem_x509_certificate(pem)
-                return self.certificate is not None and cert == self.certificate
-            except Exception:  # noqa: BLE001 -- any loading failure: not the bundle's certificate
+                der = _x509.pem_certificate(pem)
+            except Exception:  # noqa: BLE001 -- any reading failure: not the bundle's certificate
                 return False
+            return self.certificate is not None and hmac.compare_digest(
+                der, self.certificate.public_bytes(Encoding.DER))
         try:
-            key = load_pem_public_key(pem)
+            key = load_der_public_key(_x509.pem_public_key(pem))
             return self.certificate is None and self.spki == key.public_bytes(
                 Encoding.DER, PublicFormat.SubjectPublicKeyInfo
             )
