@@ -205,8 +205,11 @@ def test_packages_hold_what_the_spec_says(built: Built) -> None:
         first = (built.root / "usr" / "bin" / command).read_bytes().split(b"\n", 1)[0]
         assert first == b"#!/usr/bin/python3 -sP", (command, first)
     # rpm's own python dependency generator (pythondistdeps.py, on Debian too) reads the metadata.
+    floor = re.search(r'"cryptography>=([0-9.]+)"', (REPO / "pyproject.toml").read_text())
+    assert floor, "pyproject.toml names no cryptography floor"
     module_requires = _query(built.rpm("python3-sigstore-offline"), "--requires")
-    assert [r for r in module_requires if re.fullmatch(r"python3\.\d+dist\(cryptography\) >= 38\.0\.4", r)], module_requires
+    wanted = rf"python3\.\d+dist\(cryptography\) >= {re.escape(floor.group(1))}"
+    assert [r for r in module_requires if re.fullmatch(wanted, r)], module_requires
     requires = _query(built.rpm("sigstore-offline-rpm-macros"), "--requires")
     assert f"sigstore-offline = {NVR}" in requires, requires
     assert any(r.startswith("python3-sigstore-offline = ") for r in _query(built.rpm("sigstore-offline"), "--requires"))
