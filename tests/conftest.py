@@ -141,3 +141,27 @@ def run_json(argv: List[str]) -> Tuple[int, List[Dict[str, Any]], str]:
 def step_of(records: List[Dict[str, Any]]) -> Optional[str]:
     failed = [r for r in records if not r["verified"]]
     return failed[0]["step"] if failed else None
+
+
+@pytest.fixture(scope="session")
+def catalog_instance() -> Any:
+    """The generated test Sigstore instance the catalog's cases are made with (default seed)."""
+    from testinstance import TestInstance
+
+    return TestInstance()
+
+
+@pytest.fixture(scope="session")
+def catalog_roots(catalog_instance: Any, tmp_path_factory: pytest.TempPathFactory) -> Dict[Tuple[Any, ...], pathlib.Path]:
+    """trusted_root.json files of ``catalog_instance``, one per distinct root a case asks for,
+    written on demand."""
+    directory = tmp_path_factory.mktemp("roots")
+
+    class Roots(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: Tuple[Any, ...]) -> pathlib.Path:
+            path = directory / f"trusted_root_{len(self)}.json"
+            path.write_text(json.dumps(catalog_instance.trusted_root_json(**dict(key))))
+            self[key] = path
+            return path
+
+    return Roots()

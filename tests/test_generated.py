@@ -13,7 +13,6 @@ sigstore-python's verdict on the same cases is in tests/test_testinstance_oracle
 from __future__ import annotations
 
 import hashlib
-import json
 import pathlib
 import subprocess
 import sys
@@ -32,24 +31,6 @@ STEPS = {"certificate-chain", "sct", "identity", "signature", "tlog", "tlog-entr
          "checkpoint", "timestamp", "time"}
 
 
-@pytest.fixture(scope="module")
-def instance() -> TestInstance:
-    return TestInstance()
-
-
-@pytest.fixture(scope="module")
-def roots(instance: TestInstance, tmp_path_factory: pytest.TempPathFactory) -> Dict[Tuple[Any, ...], pathlib.Path]:
-    """trusted_root.json files, one per distinct root a case asks for, written on demand."""
-    directory = tmp_path_factory.mktemp("roots")
-
-    class Roots(dict):  # type: ignore[type-arg]
-        def __missing__(self, key: Tuple[Any, ...]) -> pathlib.Path:
-            path = directory / f"trusted_root_{len(self)}.json"
-            path.write_text(json.dumps(instance.trusted_root_json(**dict(key))))
-            self[key] = path
-            return path
-
-    return Roots()
 
 
 def _verify(generated: Generated, case: catalog.Case, root: pathlib.Path, tmp_path: pathlib.Path, *,
@@ -71,12 +52,12 @@ def _verify(generated: Generated, case: catalog.Case, root: pathlib.Path, tmp_pa
 
 
 @pytest.mark.parametrize("name", sorted(catalog.VALID))
-def test_valid_case_verifies(instance: TestInstance, roots: Dict[Any, pathlib.Path], tmp_path: pathlib.Path,
+def test_valid_case_verifies(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path], tmp_path: pathlib.Path,
                              name: str) -> None:
     case = catalog.VALID[name]
-    generated = instance.bundle(catalog.ARTIFACT, case.options)
+    generated = catalog_instance.bundle(catalog.ARTIFACT, case.options)
     for by_digest in (False, True):
-        code, records, err = _verify(generated, case, roots[case.root_key()], tmp_path, by_digest=by_digest)
+        code, records, err = _verify(generated, case, catalog_roots[case.root_key()], tmp_path, by_digest=by_digest)
         assert code == 0, err
         (record,) = records
         assert record["verified"] is True
@@ -85,12 +66,12 @@ def test_valid_case_verifies(instance: TestInstance, roots: Dict[Any, pathlib.Pa
 
 
 @pytest.mark.parametrize("name", sorted(catalog.NEGATIVE))
-def test_negative_case_fails_at_its_step(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+def test_negative_case_fails_at_its_step(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path],
                                          tmp_path: pathlib.Path, name: str) -> None:
     case = catalog.NEGATIVE[name]
     skip_by_design(name.startswith("leaf-without-digital-signature") and cryptography.__version__.split(".")[0] in ("35", "36"),
                    "cryptography 35/36's builder encodes an all-zero KeyUsage as an empty extnValue: this leaf cannot be made there")
-    code, records, err = _verify(instance.bundle(catalog.ARTIFACT, case.options), case, roots[case.root_key()],
+    code, records, err = _verify(catalog_instance.bundle(catalog.ARTIFACT, case.options), case, catalog_roots[case.root_key()],
                                  tmp_path)
     assert "Traceback" not in err
     (record,) = records
@@ -107,26 +88,26 @@ def test_every_negative_names_a_real_step_and_exit_code() -> None:
     assert set(catalog.TAMPER_STEPS) == set(catalog.TAMPERS)
 
 
-def test_checkpoint_without_origin_is_malformed_input(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+def test_checkpoint_without_origin_is_malformed_input(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path],
                                                       tmp_path: pathlib.Path) -> None:
     """Decided (issue 9): a signed note whose body lacks the origin line cannot be parsed as a
     checkpoint at all, so it is malformed nested input (exit 4, InputError at step checkpoint), like
     any other unparsable field of a bundle, not a checkpoint that fails to verify (exit 1)."""
     case = catalog.NEGATIVE["checkpoint-origin-missing.rekor1"]
-    code, records, err = _verify(instance.bundle(catalog.ARTIFACT, case.options), case, roots[()], tmp_path)
+    code, records, err = _verify(catalog_instance.bundle(catalog.ARTIFACT, case.options), case, catalog_roots[()], tmp_path)
     assert code == 4 and records[0]["step"] == "checkpoint", err
     assert "expected origin, tree size and root hash" in err
 
 
-def test_ca_validity_end_is_exact_to_the_second(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+def test_ca_validity_end_is_exact_to_the_second(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path],
                                                 tmp_path: pathlib.Path) -> None:
     """The pair around the CA window's end: signing at the end verifies, a second later does not."""
     at_end = catalog.VALID["ca-validity-end-inclusive"]
     after_end = catalog.NEGATIVE["ca-validity-ended-a-second-before"]
     assert at_end.options == after_end.options
-    generated = instance.bundle(catalog.ARTIFACT, at_end.options)
-    assert _verify(generated, at_end, roots[at_end.root_key()], tmp_path)[0] == 0
-    code, records, _ = _verify(generated, after_end, roots[after_end.root_key()], tmp_path)
+    generated = catalog_instance.bundle(catalog.ARTIFACT, at_end.options)
+    assert _verify(generated, at_end, catalog_roots[at_end.root_key()], tmp_path)[0] == 0
+    code, records, _ = _verify(generated, after_end, catalog_roots[after_end.root_key()], tmp_path)
     assert (code, records[0]["step"]) == (1, "certificate-chain")
 
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 import pathlib
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 
 import pytest
 from cryptography import x509
@@ -72,28 +72,10 @@ ORACLE_ACCEPTS: Dict[str, str] = {
 
 # --- fixtures ------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def instance() -> TestInstance:
-    return TestInstance()
 
 
-@pytest.fixture(scope="module")
-def roots(instance: TestInstance, tmp_path_factory: pytest.TempPathFactory) -> Dict[Tuple[Any, ...], pathlib.Path]:
-    """trusted_root.json files, one per distinct root a case asks for, written on demand."""
-    directory = tmp_path_factory.mktemp("roots")
-
-    class Roots(dict):  # type: ignore[type-arg]
-        def __missing__(self, key: Tuple[Any, ...]) -> pathlib.Path:
-            path = directory / f"trusted_root_{len(self)}.json"
-            path.write_text(json.dumps(instance.trusted_root_json(**dict(key))))
-            self[key] = path
-            return path
-
-    return Roots()
-
-
-def _make(instance: TestInstance, case: catalog.Case) -> Generated:
-    return instance.bundle(catalog.ARTIFACT, case.options)
+def _make(catalog_instance: TestInstance, case: catalog.Case) -> Generated:
+    return catalog_instance.bundle(catalog.ARTIFACT, case.options)
 
 
 # --- the oracle ----------------------------------------------------------------------------------
@@ -178,10 +160,10 @@ def _oracle_managed_key(models: Any, trusted_root: Any, generated: Generated) ->
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("name", sorted(catalog.VALID))
-def test_valid_shape_verifies_with_sigstore_python(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+def test_valid_shape_verifies_with_sigstore_python(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path],
                                                    name: str) -> None:
     case = catalog.VALID[name]
-    verdict = oracle_verdict(_make(instance, case), case, roots[case.root_key()])
+    verdict = oracle_verdict(_make(catalog_instance, case), case, catalog_roots[case.root_key()])
     if name in ORACLE_REJECTS_VALID:
         assert verdict is not None and ORACLE_REJECTS_VALID[name] in verdict, (
             f"documented difference no longer holds for {name}: {verdict}")
@@ -191,10 +173,10 @@ def test_valid_shape_verifies_with_sigstore_python(instance: TestInstance, roots
 
 @pytest.mark.oracle
 @pytest.mark.parametrize("name", sorted(catalog.NEGATIVE))
-def test_negative_is_rejected_by_sigstore_python(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+def test_negative_is_rejected_by_sigstore_python(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path],
                                                  name: str) -> None:
     case = catalog.NEGATIVE[name]
-    verdict = oracle_verdict(_make(instance, case), case, roots[case.root_key()])
+    verdict = oracle_verdict(_make(catalog_instance, case), case, catalog_roots[case.root_key()])
     if name in ORACLE_ACCEPTS:
         assert verdict is None, f"documented difference no longer holds: sigstore-python rejects {name}: {verdict}"
     else:
@@ -202,16 +184,16 @@ def test_negative_is_rejected_by_sigstore_python(instance: TestInstance, roots: 
 
 
 @pytest.mark.oracle
-def test_negative_differs_from_its_valid_base_only_by_its_fault(instance: TestInstance,
-                                                                roots: Dict[Any, pathlib.Path]) -> None:
+def test_negative_differs_from_its_valid_base_only_by_its_fault(catalog_instance: TestInstance,
+                                                                catalog_roots: Dict[Any, pathlib.Path]) -> None:
     """The base of every tamper negative verifies: the fault, not the base, is what gets rejected."""
     for base, options in catalog.BASES.items():
         case = catalog.Case(options, base, True)
-        assert oracle_verdict(instance.bundle(catalog.ARTIFACT, options), case, roots[()]) is None, base
+        assert oracle_verdict(catalog_instance.bundle(catalog.ARTIFACT, options), case, catalog_roots[()]) is None, base
 
 
 @pytest.mark.oracle
-def test_only_the_oracles_own_rejection_counts(instance: TestInstance, roots: Dict[Any, pathlib.Path],
+def test_only_the_oracles_own_rejection_counts(catalog_instance: TestInstance, catalog_roots: Dict[Any, pathlib.Path],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """A wrapper's own error -- an API change in sigstore-python (a renamed method, a changed
     signature, a module gone) or a bug in the wrapper -- propagates; it is never read as "sigstore-python
@@ -222,28 +204,28 @@ def test_only_the_oracles_own_rejection_counts(instance: TestInstance, roots: Di
     from sigstore.verify import Verifier
 
     case = catalog.VALID["v0.3-rekor1"]
-    generated = _make(instance, case)
-    assert oracle_verdict(generated, case, roots[()]) is None
+    generated = _make(catalog_instance, case)
+    assert oracle_verdict(generated, case, catalog_roots[()]) is None
 
     def rejects(self: Any, *args: Any, **kwargs: Any) -> None:
         raise VerificationError("the stand-in rejects")
 
     monkeypatch.setattr(Verifier, "verify_artifact", rejects)
-    assert oracle_verdict(generated, case, roots[()]) == "VerificationError: the stand-in rejects"
+    assert oracle_verdict(generated, case, catalog_roots[()]) == "VerificationError: the stand-in rejects"
 
     def changed_signature(self: Any, artifact: bytes) -> None:  # one parameter fewer
         raise AssertionError("not reached: the call itself fails")
 
     monkeypatch.setattr(Verifier, "verify_artifact", changed_signature)
     with pytest.raises(TypeError):
-        oracle_verdict(generated, case, roots[()])
+        oracle_verdict(generated, case, catalog_roots[()])
     monkeypatch.delattr(Verifier, "verify_artifact")
     with pytest.raises(AttributeError):
-        oracle_verdict(generated, case, roots[()])
+        oracle_verdict(generated, case, catalog_roots[()])
     monkeypatch.undo()
     monkeypatch.setitem(sys.modules, "sigstore.verify", None)  # the module is gone
     with pytest.raises(ImportError):
-        oracle_verdict(generated, case, roots[()])
+        oracle_verdict(generated, case, catalog_roots[()])
 
 
 # --- the instance's own invariants (no oracle needed) ---------------------------------------------
@@ -261,17 +243,17 @@ def test_merkle_tree_matches_the_textbook_definition() -> None:
         tree.inclusion_proof(70, 70)
 
 
-def test_sct_is_over_the_final_certificate_without_its_sct_list(instance: TestInstance) -> None:
+def test_sct_is_over_the_final_certificate_without_its_sct_list(catalog_instance: TestInstance) -> None:
     """RFC 6962 3.2: the precert TBS minus poison equals the final TBS minus the SCT list."""
-    leaf = instance.issue_leaf()
+    leaf = catalog_instance.issue_leaf()
     assert leaf.precert is not None
     assert strip_extension(leaf.precert.tbs_certificate_bytes, POISON_OID_DER) == precertificate_tbs(_x509.check(leaf.cert.public_bytes(Encoding.DER)))  # noqa: E501 -- the project's reader: every cryptography
     scts = leaf.cert.extensions.get_extension_for_class(x509.PrecertificateSignedCertificateTimestamps).value
-    assert [sct.log_id for sct in scts] == [instance.ct_log.log_id]
+    assert [sct.log_id for sct in scts] == [catalog_instance.ct_log.log_id]
 
 
-def test_trusted_root_log_ids(instance: TestInstance) -> None:
-    root = instance.trusted_root_json()
+def test_trusted_root_log_ids(catalog_instance: TestInstance) -> None:
+    root = catalog_instance.trusted_root_json()
     assert root["mediaType"] == "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
     for log in root["tlogs"] + root["ctlogs"]:
         spki = base64.b64decode(log["publicKey"]["rawBytes"])
@@ -283,10 +265,10 @@ def test_trusted_root_log_ids(instance: TestInstance) -> None:
             assert log_id == hashlib.sha256(spki).digest()
 
 
-def test_every_case_builds_and_a_valid_bundle_is_fast(instance: TestInstance) -> None:
+def test_every_case_builds_and_a_valid_bundle_is_fast(catalog_instance: TestInstance) -> None:
     for case in list(catalog.VALID.values()) + list(catalog.NEGATIVE.values()):
-        instance.bundle(catalog.ARTIFACT, case.options)
+        catalog_instance.bundle(catalog.ARTIFACT, case.options)
     start = time.perf_counter()
     for _ in range(20):
-        instance.bundle(catalog.ARTIFACT)
+        catalog_instance.bundle(catalog.ARTIFACT)
     assert (time.perf_counter() - start) / 20 < 0.05  # ~4 ms on a laptop; generous for CI

@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import re
 import struct
 from typing import TYPE_CHECKING, List, NamedTuple, Tuple
@@ -105,11 +106,18 @@ class Layout(NamedTuple):
 
 
 def check(data: bytes, what: str = "") -> Layout:
-    """Read ``data`` as one DER Certificate; raise :class:`DERError` unless it is canonical DER."""
+    """Read ``data`` as one DER Certificate; raise :class:`DERError` unless it is canonical DER.
+    A certificate that passed is remembered by its bytes (a verification reads its leaf up to
+    three times: the bundle, the log entry's body, the SCT step)."""
     try:
-        return _check(data)
+        return _check_once(bytes(data))
     except DERError as exc:
         raise DERError(f"{what + ': ' if what else ''}not canonical DER ({exc})") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _check_once(data: bytes) -> Layout:
+    return _check(data)  # a DERError is raised, never cached
 
 
 def load(data: bytes, what: str = "") -> x509.Certificate:

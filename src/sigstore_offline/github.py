@@ -37,6 +37,16 @@ from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Pattern
 
 from . import _encoding as enc
 from .errors import InputError, SigstoreOfflineError, TrustRootError, VerificationError
+from .fulcio import (
+    BUILD_SIGNER_URI,
+    GITHUB,
+    GITHUB_ISSUER,
+    RUNNER_ENVIRONMENT,
+    SOURCE_REPOSITORY_DIGEST,
+    SOURCE_REPOSITORY_OWNER_URI,
+    SOURCE_REPOSITORY_REF,
+    SOURCE_REPOSITORY_URI,
+)
 from .inputs import hash_file, read_input, shown
 from .limits import MAX_BUNDLE_BYTES, MAX_TRUSTED_ROOT_BYTES
 
@@ -50,15 +60,6 @@ __all__ = ["AttestationPolicy", "GithubRequest", "GithubResult", "attestation_po
            "load_trusted_roots", "verify_github"]
 
 SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-GITHUB = "https://github.com"
-OID = "1.3.6.1.4.1.57264.1."
-BUILD_SIGNER_URI = OID + "9"
-RUNNER_ENVIRONMENT = OID + "11"
-SOURCE_REPOSITORY_URI = OID + "12"
-SOURCE_REPOSITORY_DIGEST = OID + "13"
-SOURCE_REPOSITORY_REF = OID + "14"
-SOURCE_REPOSITORY_OWNER_URI = OID + "16"
 STEP = "identity"
 MAX_BUNDLES = 256  # bundles in one JSON Lines file
 MAX_ROOTS = 16  # trusted roots in one JSON Lines file

@@ -12,11 +12,11 @@ import argparse
 import datetime
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, NoReturn, Optional, TextIO
 
 from .. import hints
 from .._encoding import utc
-from ..errors import SigstoreOfflineError, UsageError
+from ..errors import EXIT_BUG, EXIT_OK, SigstoreOfflineError, UsageError
 from ..inputs import shown
 
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
@@ -31,10 +31,12 @@ __all__ = [
     "add_trust_options",
     "identity_from_args",
     "open_trust_from_args",
+    "each_target",
     "print_failure",
     "print_ok",
     "publisher_from_args",
     "safe_streams",
+    "setup_failed",
     "usage",
 ]
 
@@ -250,3 +252,36 @@ def print_failure(target: str, exc: SigstoreOfflineError, *, json_mode: bool, ou
 def bug_line(target: str, exc: BaseException, prog: str) -> str:
     return (f"FAIL: {shown(target)}: internal error ({type(exc).__name__}: {shown(str(exc))}); this is a bug in"
             f" {prog}, please report it")
+
+
+def setup_failed(exc: SigstoreOfflineError, *, prog: str, json_mode: bool, out: TextIO, err: TextIO) -> int:
+    """A failure before any target is verified (usage, trust root, an unreadable option file):
+    one line on stderr, with --json a record with no artifact; the exit status."""
+    err.write(f"{prog}: error: {shown(str(in_cli_words(exc)))}\n")
+    if json_mode:
+        out.write(json.dumps(failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
+    return exc.exit_code
+
+
+def each_target(targets: Iterable[str], verify: Callable[[str], Any], report: Callable[[str, Any], None], *,
+                prog: str, json_mode: bool, out: TextIO, err: TextIO) -> int:
+    """Verify every target in turn: ``verify(target)`` returns a result that ``report`` prints, or
+    raises. A caller's ``ValueError`` is a usage error; anything unexpected is a bug (exit 5),
+    never a traceback and never a pass. Returns the largest exit status."""
+    codes = [EXIT_OK]
+    for target in targets:
+        try:
+            try:
+                result = verify(target)
+            except ValueError as exc:  # the request layer's word for a usage mistake
+                raise usage(exc) from None
+        except SigstoreOfflineError as exc:
+            print_failure(target, exc, json_mode=json_mode, out=out, err=err)
+            codes.append(exc.exit_code)
+            continue
+        except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
+            err.write(bug_line(target, exc, prog) + "\n")
+            codes.append(EXIT_BUG)
+            continue
+        report(target, result)
+    return max(codes)

@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, TextIO
 
 from .. import __version__
-from ..errors import EXIT_BUG, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
+from ..errors import InputError, TrustRootError, UsageError
 from ..inputs import shown
 from . import _common
 from ._common import EXIT_STATUS, Parser
@@ -145,24 +145,11 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         policy = policy_from_args(args)
         trusts = trust_from_args(args, err)
     except (UsageError, TrustRootError, InputError) as exc:
-        err.write(f"{PROG}: error: {shown(str(_common.in_cli_words(exc)))}\n")
-        if args is not None and (args.json or args.format == "json"):
-            out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
-        return exc.exit_code
+        json_mode = args is not None and (args.json or args.format == "json")
+        return _common.setup_failed(exc, prog=PROG, json_mode=json_mode, out=out, err=err)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    codes: List[int] = []
-    for spec in args.artifacts:
-        try:
-            result = _verify(spec, args, policy, trusts)
-        except SigstoreOfflineError as exc:
-            _common.print_failure(spec, exc, json_mode=args.json, out=out, err=err)
-            codes.append(exc.exit_code)
-            continue
-        except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
-            err.write(_common.bug_line(spec, exc, PROG) + "\n")
-            codes.append(EXIT_BUG)
-            continue
+    def report(spec: str, result: Any) -> None:
         if args.json:
             out.write(json.dumps(result.as_json(), sort_keys=True) + "\n")
         elif not args.quiet:
@@ -170,5 +157,6 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
 
             which = f"  ({result.bundle})" if result.bundles > 1 else ""
             out.write(f"OK: {shown(result.verified.artifact)}  {summary(result)}{which}\n")
-        codes.append(EXIT_OK)
-    return max(codes)
+
+    return _common.each_target(args.artifacts, lambda spec: _verify(spec, args, policy, trusts), report,
+                               prog=PROG, json_mode=args.json, out=out, err=err)

@@ -12,11 +12,11 @@ import argparse
 import json
 import re
 import sys
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, TextIO
 
 from .. import __version__
 from .._encoding import utc
-from ..errors import EXIT_BUG, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
+from ..errors import InputError, TrustRootError, UsageError
 from ..inputs import shown
 from ..pypi import distname
 from . import _common
@@ -226,24 +226,9 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         policy = policy_from_args(args)
         trust = _common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG)
     except (UsageError, TrustRootError, InputError) as exc:
-        err.write(f"{PROG}: error: {shown(str(_common.in_cli_words(exc)))}\n")
-        if args is not None and args.json:
-            out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
-        return exc.exit_code
+        return _common.setup_failed(exc, prog=PROG, json_mode=args is not None and args.json, out=out, err=err)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    codes: List[int] = []
-    for target in args.distributions:
-        try:
-            result = verify_target(target, args, trust, policy)
-        except SigstoreOfflineError as exc:
-            _common.print_failure(target, exc, json_mode=args.json, out=out, err=err)
-            codes.append(exc.exit_code)
-            continue
-        except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
-            err.write(_common.bug_line(target, exc, PROG) + "\n")
-            codes.append(EXIT_BUG)
-            continue
-        _report_ok(target, result, args, out, trust.described)
-        codes.append(EXIT_OK)
-    return max(codes)
+    return _common.each_target(args.distributions, lambda target: verify_target(target, args, trust, policy),
+                               lambda target, result: _report_ok(target, result, args, out, trust.described),
+                               prog=PROG, json_mode=args.json, out=out, err=err)

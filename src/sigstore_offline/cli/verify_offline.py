@@ -9,13 +9,12 @@ With several artifacts, the exit code is the largest of their codes.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import TYPE_CHECKING, Any, List, NoReturn, Optional, Sequence, TextIO, Tuple
 
 from .. import __version__
-from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
+from ..errors import EXIT_FAILED, EXIT_OK, InputError, SigstoreOfflineError, TrustRootError, UsageError
 from ..inputs import shown
 from . import _common
 from ._common import EXIT_STATUS, Parser
@@ -174,25 +173,13 @@ def _verify_all(args: argparse.Namespace, trust: TrustMaterial, policy: Optional
                 key: Any, out: TextIO, err: TextIO) -> int:
     from ..request import verify_request
 
-    codes: List[int] = []
-    for spec in args.artifacts:
-        try:
-            try:
-                result = verify_request(_request(spec, args, policy, upstream, key), trust)
-            except ValueError as exc:  # the request layer's word for a usage mistake
-                raise _common.usage(exc) from None
-        except SigstoreOfflineError as exc:
-            _common.print_failure(spec, exc, json_mode=args.json, out=out, err=err)
-            codes.append(exc.exit_code)
-            continue
-        except Exception as exc:  # noqa: BLE001 -- anything else is a bug; never a traceback, never a pass
-            err.write(_common.bug_line(spec, exc, PROG) + "\n")
-            codes.append(EXIT_BUG)
-            continue
+    def report(spec: str, result: Any) -> None:
         _common.print_ok(result, json_mode=args.json, quiet=args.quiet, out=out, err=err,
                          extra={"trust_root": trust.described})
-        codes.append(EXIT_OK)
-    return max(codes)
+
+    return _common.each_target(args.artifacts,
+                               lambda spec: verify_request(_request(spec, args, policy, upstream, key), trust),
+                               report, prog=PROG, json_mode=args.json, out=out, err=err)
 
 
 def _run_manifest(args: argparse.Namespace, trust: TrustMaterial, policy: Optional[SignerPolicy], upstream: Any,
@@ -262,10 +249,7 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         if args.manifest is not None:
             return _run_manifest(args, trust, policy, upstream, key, out, err)
     except (UsageError, TrustRootError, InputError) as exc:
-        err.write(f"{PROG}: error: {shown(str(_common.in_cli_words(exc)))}\n")
-        if args is not None and args.json:
-            out.write(json.dumps(_common.failure_record(None, exc, step=exc.step or "usage"), sort_keys=True) + "\n")
-        return exc.exit_code
+        return _common.setup_failed(exc, prog=PROG, json_mode=args is not None and args.json, out=out, err=err)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
     return _verify_all(args, trust, policy, upstream, key, out, err)

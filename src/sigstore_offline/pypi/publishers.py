@@ -34,18 +34,25 @@ from __future__ import annotations
 from typing import Any, NamedTuple, Optional, Union
 
 from ..errors import VerificationError
+from ..fulcio import (  # noqa: F401 -- re-exported: callers read them here
+    BUILD_CONFIG_URI,
+    BUILD_SIGNER_URI,
+    CIRCLECI_ISSUER,
+    GITHUB,
+    GITHUB_ISSUER,
+    GITLAB,
+    GITLAB_ISSUER,
+    GOOGLE_ISSUER,
+    ISSUER_V2,
+    SOURCE_REPOSITORY_DIGEST,
+    SOURCE_REPOSITORY_REF,
+    SOURCE_REPOSITORY_URI,
+)
 from ..policy import CertificateIdentity
 from .attestation import PublisherRecord
 
 STEP = "identity"
 RECORD_STEP = "publisher"
-OID = "1.3.6.1.4.1.57264.1."
-ISSUER_V2 = OID + "8"
-BUILD_SIGNER_URI = OID + "9"
-SOURCE_REPOSITORY_URI = OID + "12"
-SOURCE_REPOSITORY_DIGEST = OID + "13"
-SOURCE_REPOSITORY_REF = OID + "14"
-BUILD_CONFIG_URI = OID + "18"
 CLAIM_NAMES = {
     ISSUER_V2: "OIDC issuer (1.8)",
     BUILD_SIGNER_URI: "Build Signer URI (1.9)",
@@ -54,12 +61,6 @@ CLAIM_NAMES = {
     SOURCE_REPOSITORY_REF: "Source Repository Ref (1.14)",
     BUILD_CONFIG_URI: "Build Config URI (1.18)",
 }
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-GITHUB = "https://github.com"
-GITLAB_ISSUER = "https://gitlab.com"
-GITLAB = "https://gitlab.com"
-GOOGLE_ISSUER = "https://accounts.google.com"
-CIRCLECI_ISSUER = "https://oidc.circleci.com"
 
 
 def _claim(found: CertificateIdentity, oid: str, expected: str, *, step: str = STEP) -> None:

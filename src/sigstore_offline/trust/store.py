@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 from ..errors import TrustRootError
 from ..inputs import read_input
 from ..limits import MAX_TRUSTED_ROOT_BYTES
-from .clienttrust import parse_trust_file
+from .trustconfig import parse_trust_file
 from .snapshot import SnapshotInfo, load_snapshot
 from .trusted_root import TrustedRoot
 
@@ -43,7 +43,7 @@ def read_limited(path: pathlib.Path, limit: int, *, what: str = "trust root") ->
 
 def open_trust_root(path: pathlib.Path) -> Tuple[TrustedRoot, Optional[SnapshotInfo]]:
     """A ``trusted_root.json`` file, sigstore-python's ClientTrustConfig file (its ``trustedRoot``;
-    see :mod:`.clienttrust`), or a snapshot directory whose manifest pins are checked first."""
+    see :mod:`.trustconfig`), or a snapshot directory whose manifest pins are checked first."""
     if path.is_dir():
         return load_snapshot(path)
     data = read_limited(path, MAX_TRUSTED_ROOT_BYTES)

@@ -19,7 +19,7 @@ KEYWORDS="~amd64 ~arm64"
 # The verifier's only runtime dependency is cryptography; the trust root comes
 # from sec-keys/sigstore-trusted-root instead of the copy inside the wheel.
 RDEPEND="
-	>=dev-python/cryptography-38.0.4[${PYTHON_USEDEP}]
+	>=dev-python/cryptography-3.4.8[${PYTHON_USEDEP}]
 	sec-keys/sigstore-trusted-root
 "
 BDEPEND="

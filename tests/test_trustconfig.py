@@ -11,7 +11,7 @@ import pytest
 
 from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, need_module, run_cli
 from sigstore_offline.errors import TrustRootError
-from sigstore_offline.trust import clienttrust, store
+from sigstore_offline.trust import store, trustconfig
 
 ARGV = ["--bundle", str(EXAMPLE_BUNDLE), "--cert-identity", EXAMPLE_IDENTITY, "--cert-oidc-issuer", GITHUB_ISSUER,
         EXAMPLE_DIGEST]
@@ -20,7 +20,7 @@ ARGV = ["--bundle", str(EXAMPLE_BUNDLE), "--cert-identity", EXAMPLE_IDENTITY, "-
 def _config() -> Dict[str, Any]:
     """A ClientTrustConfig as sigstore-python writes it (field order and media types), from the shipped files."""
     return {
-        "mediaType": clienttrust.MEDIA_TYPE,
+        "mediaType": trustconfig.MEDIA_TYPE,
         "trustedRoot": json.loads((SHIPPED / "sigstore" / "trusted_root.json").read_bytes()),
         "signingConfig": json.loads((SHIPPED / "sigstore" / "signing_config.v0.2.json").read_bytes()),
     }
@@ -52,7 +52,7 @@ def test_sigstore_python_reads_and_writes_the_same_format(tmp_path: pathlib.Path
     ours = json.dumps(_config())
     theirs = models.ClientTrustConfig.from_json(ours).to_json()
     path = _write(tmp_path, theirs)
-    assert clienttrust.is_client_trust_config(path.read_bytes())
+    assert trustconfig.is_client_trust_config(path.read_bytes())
     root, _ = store.open_trust_root(path)
     assert {log.base_url for log in root.tlogs} == {"https://rekor.sigstore.dev", "https://log2025-1.rekor.sigstore.dev"}
     assert run_cli(["--trusted-root", str(path), *ARGV])[0] == 0
@@ -103,6 +103,6 @@ def test_malformed_client_trust_config_is_exit_3(tmp_path: pathlib.Path, edit: s
 
 def test_a_plain_trusted_root_is_not_mistaken_for_a_config() -> None:
     data = (SHIPPED / "sigstore" / "trusted_root.json").read_bytes()
-    assert not clienttrust.is_client_trust_config(data)
-    assert not clienttrust.is_client_trust_config(b"{not json")
-    assert clienttrust.parse_trust_file(data, source="x").sha256 == store.load(SHIPPED / "sigstore" / "trusted_root.json").sha256
+    assert not trustconfig.is_client_trust_config(data)
+    assert not trustconfig.is_client_trust_config(b"{not json")
+    assert trustconfig.parse_trust_file(data, source="x").sha256 == store.load(SHIPPED / "sigstore" / "trusted_root.json").sha256
