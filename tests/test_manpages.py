@@ -54,10 +54,8 @@ def _unbalanced_quotes(text: str) -> list:
 @pytest.mark.parametrize("page", sorted(p.name for p in MAN.glob("*.[1-8]")))
 def test_quotes_pair_up_when_rendered(page: str, renderer: str) -> None:
     """mandoc and groff (what man(1) uses on Debian) both render every quoted word as one pair."""
-    from conftest import require
-
-    require(shutil.which(renderer) is not None, f"{renderer} is not installed (apt-get install {renderer if renderer == 'mandoc' else 'groff-base'})")
-    argv = ["mandoc", "-Tutf8"] if renderer == "mandoc" else ["groff", "-mandoc", "-Tutf8", "-P-cbou"]
+    tool = need_tool(renderer, f"apt-get install {renderer if renderer == 'mandoc' else 'groff-base'}")
+    argv = [tool, "-Tutf8"] if renderer == "mandoc" else [tool, "-mandoc", "-Tutf8", "-P-cbou"]
     result = subprocess.run([*argv, str(MAN / page)], capture_output=True, text=True,
                             env={**os.environ, "LC_ALL": "C.UTF-8"})
     assert result.returncode == 0, result.stderr
