@@ -17,7 +17,7 @@ import pathlib
 import re
 from typing import Any, Dict, Iterator, List, Tuple
 
-from conftest import REPO, SHARED
+from helpers import REPO, SHARED
 
 _PEM = re.compile(rb"-----BEGIN CERTIFICATE-----\s*([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----")
 _ROOTS = [REPO / "trust-roots", REPO / "docs" / "examples", SHARED / "vectors", SHARED / "tuf"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Tuple, Type
 
-from conftest import need_module
+from helpers import need_module
 
 
 def sigstore_rejections() -> Tuple[Type[BaseException], ...]:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from conftest import CPYTHON, need_shared, package_path, run_cli
+from helpers import CPYTHON, need_shared, package_path, run_cli
 
 GOOGLE = "https://accounts.google.com"
 

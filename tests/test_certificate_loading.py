@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, PYPI, SHIPPED, need_shared, run_json
+from helpers import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, PYPI, SHIPPED, need_shared, run_json
 from sigstore_offline import policy
 from sigstore_offline.errors import InputError, SigstoreOfflineError, Step, TrustRootError
 from sigstore_offline.model import load_certificate, parse_bundle

@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from conftest import (
+from helpers import (
     CONFORMANCE,
     GITHUB_ISSUER,
     PRODUCTION_ROOT_FOR_CONFORMANCE,

@@ -13,7 +13,7 @@ from typing import List
 
 import pytest
 
-from conftest import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, need_shared, run_json
+from helpers import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, need_shared, run_json
 
 DEFAULT_IDENTITY = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from conftest import CPYTHON, need_shared, run_json
+from helpers import CPYTHON, need_shared, run_json
 
 
 def _manifest() -> List[Dict[str, Any]]:

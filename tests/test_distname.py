@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import need_module
+from helpers import need_module
 from sigstore_offline.pypi.distname import (
     InvalidFilename,
     Sdist,

@@ -10,7 +10,7 @@ import json
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from conftest import EXAMPLE_BUNDLE
+from helpers import EXAMPLE_BUNDLE
 from sigstore_offline.model import load_certificate
 from sigstore_offline.verify.tlog import _Signer
 

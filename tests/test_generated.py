@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Tuple
 import cryptography
 import pytest
 
-from conftest import run_json, skip_by_design
+from helpers import run_json, skip_by_design
 from testinstance import catalog
 from testinstance.bundle import Generated
 from testinstance.instance import TestInstance

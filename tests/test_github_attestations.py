@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from conftest import GITHUB_ISSUER, VECTORS, need_shared
+from helpers import GITHUB_ISSUER, VECTORS, need_shared
 from testinstance import _enc
 from testinstance import bundle as bundle_module
 from testinstance.ca import FULCIO_OID, LeafSpec, github_claims
@@ -216,7 +216,7 @@ def test_a_public_good_bundle_never_skips_its_log(vectors: pathlib.Path) -> None
 
 
 def test_only_the_github_verb_reads_a_log_less_root(vectors: pathlib.Path) -> None:
-    from conftest import run_cli
+    from helpers import run_cli
 
     code, _, err = run_cli(["--trust-root", str(vectors / "github_trusted_root.json"), "--cert-identity", "x",
                             "--cert-oidc-issuer", GITHUB_ISSUER, "--bundle", "b.json", "sha256:" + "0" * 64])
@@ -359,7 +359,7 @@ def test_a_message_signature_is_not_an_attestation(inst: TestInstance, root: str
 def test_every_option_is_in_the_man_page() -> None:
     import re
 
-    from conftest import REPO as CHECKOUT
+    from helpers import REPO as CHECKOUT
     from sigstore_offline.cli.github import build_parser
 
     page = (CHECKOUT / "man" / "verify-offline-github.1").read_text()

@@ -15,7 +15,7 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, package_path, run_cli
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, package_path, run_cli
 from testinstance import TestInstance
 
 IDENTITY = ["--cert-identity", EXAMPLE_IDENTITY, "--cert-oidc-issuer", GITHUB_ISSUER]
@@ -221,7 +221,7 @@ def test_a_legacy_shaped_bundle_is_decoded_once(monkeypatch: pytest.MonkeyPatch,
 def test_manifest_runs_with_a_read_only_dev_shm(tmp_path: pathlib.Path) -> None:
     """``--manifest`` with two workers writes nothing: it verifies with /dev/shm read-only (a
     private mount namespace, no network) as in a locked-down build sandbox."""
-    from conftest import CPYTHON, need_shared, require
+    from helpers import CPYTHON, need_shared, require
 
     manifest = need_shared(CPYTHON) / "manifest.json"
     probe = subprocess.run(["unshare", "-rmn", "true"], capture_output=True)

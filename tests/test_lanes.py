@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import skip_by_design
+from helpers import skip_by_design
 
 # lane -> (Python major.minor, cryptography version)
 LANES = {"rhel9": ((3, 9), "36.0.1"), "ubuntu2204": ((3, 10), "3.4.8")}

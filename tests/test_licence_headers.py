@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import REPO
+from helpers import REPO
 
 # Files that are data or a licence text themselves, or whose format has no comments.
 EXEMPT_SUFFIXES = (".json", ".md", ".txt", ".toml", ".cfg", ".gz", ".tar", ".sigstore", ".pem", ".pub")

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, need_shared, run_json
+from helpers import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, need_shared, run_json
 from sigstore_offline.verify.pipeline import Verified
 from testinstance.instance import TestInstance
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, need_tool
+from helpers import REPO, need_tool
 
 MAN = REPO / "man"
 

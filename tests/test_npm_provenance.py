@@ -17,7 +17,7 @@ from typing import List
 
 import pytest
 
-from conftest import CONFORMANCE, VECTORS, need_shared, run_cli, run_json
+from helpers import CONFORMANCE, VECTORS, need_shared, run_cli, run_json
 from sigstore_offline.cli import sigstoreverify
 
 GITHUB = VECTORS / "github"

@@ -35,7 +35,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from conftest import (
+from helpers import (
     CONFORMANCE,
     EXAMPLE_BUNDLE,
     EXAMPLE_DIGEST,

@@ -29,7 +29,7 @@ from typing import Dict
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path, run_cli
+from helpers import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path, run_cli
 
 GENTOO = REPO / "packaging" / "gentoo"
 ECLASS = GENTOO / "eclass" / "verify-sig.eclass"

@@ -39,7 +39,7 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path, require
+from helpers import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path, require
 
 GENTOO = REPO / "packaging" / "gentoo"
 TRUST_ROOT_DIR = GENTOO / "sec-keys" / "sigstore-trusted-root"

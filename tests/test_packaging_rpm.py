@@ -26,7 +26,7 @@ from typing import Dict
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, need_no_network, need_shared, need_tool, package_path
+from helpers import CONFORMANCE, GITHUB_ISSUER, REPO, need_no_network, need_shared, need_tool, package_path
 
 MACROS = REPO / "packaging" / "rpm" / "macros.sigstoreverify"
 BEACON = (

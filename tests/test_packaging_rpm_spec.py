@@ -48,7 +48,7 @@ from typing import Dict, List
 
 import pytest
 
-from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, require
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, require
 
 SPEC = REPO / "packaging" / "rpm" / "sigstore-offline.spec"
 SYSTEM_PYTHON = "/usr/bin/python3"

@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import pytest
 
-from conftest import PYPI, need_module, need_shared
+from helpers import PYPI, need_module, need_shared
 from sigstore_offline.pypi.distname import same_distribution
 
 REAL = "pypi_attestations-0.0.19.tar.gz"

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The helpers through which tests ask for what the checkout alone does not give (tests/conftest.py):
+"""The helpers through which tests ask for what the checkout alone does not give (tests/helpers.py):
 a missing prerequisite is a skip on a user's machine and a failure under
 SIGSTORE_OFFLINE_REQUIRE_ALL_LANES=1 (CI), so a skip cannot hide lost coverage there."""
 
@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-import conftest
-from conftest import REPO
+import helpers
+from helpers import REPO
 
 SKIPPED = pytest.skip.Exception
 FAILED = pytest.fail.Exception
@@ -20,8 +20,8 @@ FAILED = pytest.fail.Exception
 
 @pytest.fixture(params=[False, True], ids=["user", "ci"])
 def require_all(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    monkeypatch.setattr(conftest, "REQUIRE_ALL_LANES", request.param)
-    monkeypatch.setattr(conftest, "LANE", "")
+    monkeypatch.setattr(helpers, "REQUIRE_ALL_LANES", request.param)
+    monkeypatch.setattr(helpers, "LANE", "")
     return bool(request.param)
 
 
@@ -30,22 +30,22 @@ def _outcome(require_all: bool) -> type:
 
 
 def test_require(require_all: bool) -> None:
-    conftest.require(True, "never reported")
+    helpers.require(True, "never reported")
     with pytest.raises(_outcome(require_all), match="the probe was refused"):
-        conftest.require(False, "the probe was refused")
+        helpers.require(False, "the probe was refused")
 
 
 def test_missing_shared_data(require_all: bool, tmp_path: pathlib.Path) -> None:
-    assert conftest.need_shared(tmp_path) == tmp_path
+    assert helpers.need_shared(tmp_path) == tmp_path
     with pytest.raises(_outcome(require_all), match="no-such-vectors is absent"):
-        conftest.need_shared(tmp_path / "no-such-vectors")
+        helpers.need_shared(tmp_path / "no-such-vectors")
 
 
 def test_missing_tool(require_all: bool, tmp_path: pathlib.Path) -> None:
     with pytest.raises(_outcome(require_all), match=r"no-such-tool is not installed \(apt-get install x\)"):
-        conftest.need_tool("no-such-tool", "apt-get install x")
+        helpers.need_tool("no-such-tool", "apt-get install x")
     with pytest.raises(_outcome(require_all), match="sh is not installed"):
-        conftest.need_tool("sh", "apt-get install dash", path=str(tmp_path))  # an empty search path
+        helpers.need_tool("sh", "apt-get install dash", path=str(tmp_path))  # an empty search path
 
 
 def test_refused_network_namespace(require_all: bool, tmp_path: pathlib.Path,
@@ -56,24 +56,24 @@ def test_refused_network_namespace(require_all: bool, tmp_path: pathlib.Path,
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(_outcome(require_all), match="cannot make a network namespace.*Operation not permitted"):
-        conftest.need_no_network()
+        helpers.need_no_network()
 
 
 def test_missing_module(require_all: bool) -> None:
-    assert conftest.need_module("json", "stdlib") is sys.modules["json"]
+    assert helpers.need_module("json", "stdlib") is sys.modules["json"]
     with pytest.raises(_outcome(require_all), match=r"no_such_module\.sub is not installed \(an extra\)"):
-        conftest.need_module("no_such_module.sub", "an extra")
+        helpers.need_module("no_such_module.sub", "an extra")
 
 
 def test_module_absent_by_design_in_a_lane(monkeypatch: pytest.MonkeyPatch) -> None:
     """Lane 2 (Debian's Python) has no python-tuf: a skip there even in CI, and only there."""
-    monkeypatch.setattr(conftest, "REQUIRE_ALL_LANES", True)
-    monkeypatch.setattr(conftest, "LANE", "debian12")
+    monkeypatch.setattr(helpers, "REQUIRE_ALL_LANES", True)
+    monkeypatch.setattr(helpers, "LANE", "debian12")
     with pytest.raises(SKIPPED, match="the debian12 lane has no no_such_module by design"):
-        conftest.need_module("no_such_module", "an extra", absent_in_lane="debian12")
-    monkeypatch.setattr(conftest, "LANE", "")
+        helpers.need_module("no_such_module", "an extra", absent_in_lane="debian12")
+    monkeypatch.setattr(helpers, "LANE", "")
     with pytest.raises(FAILED):
-        conftest.need_module("no_such_module", "an extra", absent_in_lane="debian12")
+        helpers.need_module("no_such_module", "an extra", absent_in_lane="debian12")
 
 
 def test_a_broken_module_is_an_error_not_a_skip(require_all: bool, tmp_path: pathlib.Path,
@@ -83,20 +83,20 @@ def test_a_broken_module_is_an_error_not_a_skip(require_all: bool, tmp_path: pat
     (tmp_path / "half_installed.py").write_text("import no_such_dependency_of_it\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ModuleNotFoundError, match="no_such_dependency_of_it"):
-        conftest.need_module("half_installed", "an extra")
+        helpers.need_module("half_installed", "an extra")
 
 
 def test_no_test_skips_on_its_own() -> None:
-    """Every skip goes through tests/conftest.py, except the one lane-specific check that states
+    """Every skip goes through tests/helpers.py, except the one lane-specific check that states
     its lane (test_sandbox.py::test_lane_uses_what_it_should)."""
     allowed = {("test_sandbox.py", 'pytest.skip("only meaningful in the Debian 12 lane (tests/run-all.sh)")')}
     pattern = re.compile(r"pytest\.skip\(.*|pytest\.importorskip\(.*|pytest\.mark\.skip\w*|except Exception\b.*")
     found = set()
     for path in sorted((REPO / "tests").rglob("*.py")):
-        if path.name in ("conftest.py", "test_prerequisites.py"):
+        if path.name in ("helpers.py", "test_prerequisites.py"):
             continue
         for line in path.read_text().splitlines():
             match = pattern.search(line)
             if match and not line.lstrip().startswith("#") and '``' not in line:
                 found.add((path.name, match.group(0).strip()))
-    assert found == allowed, f"skips outside tests/conftest.py: {sorted(found - allowed)}"
+    assert found == allowed, f"skips outside tests/helpers.py: {sorted(found - allowed)}"

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, GITHUB_ISSUER, VECTORS, need_shared, run_cli, run_json
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, GITHUB_ISSUER, VECTORS, need_shared, run_cli, run_json
 from sigstore_offline.cli import sigstoreverify
 from sigstore_offline.publisher import parse_ref, publisher
 from testinstance.ca import FULCIO_OID, LeafSpec, github_claims

@@ -29,7 +29,7 @@ import urllib.parse
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
-from conftest import PYPI, REPO, SHIPPED, need_module, need_no_network, need_shared, package_path
+from helpers import PYPI, REPO, SHIPPED, need_module, need_no_network, need_shared, package_path
 from oracles import pypi_attestations_rejections
 
 from sigstore_offline.errors import VerificationError

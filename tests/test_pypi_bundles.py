@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conftest import (
+from helpers import (
     EXAMPLE_BUNDLE,
     EXAMPLE_DIGEST,
     EXAMPLE_IDENTITY,

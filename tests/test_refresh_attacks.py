@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Tuple
 
 import pytest
 
-from conftest import SHIPPED, need_tuf
+from helpers import SHIPPED, need_tuf
 
 need_tuf()
 

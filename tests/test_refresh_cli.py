@@ -14,7 +14,7 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import REPO, SHIPPED, need_tuf, package_path
+from helpers import REPO, SHIPPED, need_tuf, package_path
 from sigstore_offline.cli.admin import build_parser, main
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.trust import snapshot

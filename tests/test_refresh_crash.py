@@ -18,7 +18,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from conftest import SHIPPED, need_tuf, package_path
+from helpers import SHIPPED, need_tuf, package_path
 
 need_tuf()
 

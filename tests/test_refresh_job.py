@@ -23,7 +23,7 @@ from typing import Dict, Tuple
 
 import pytest
 
-from conftest import REPO, SHARED, SHIPPED, need_module, need_shared, need_tuf, package_path
+from helpers import REPO, SHARED, SHIPPED, need_module, need_shared, need_tuf, package_path
 
 need_tuf()
 

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 
 
-from conftest import REPO, need_tool
+from helpers import REPO, need_tool
 
 JOB = REPO / "packaging" / "refresh-job"
 

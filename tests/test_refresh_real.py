@@ -14,7 +14,7 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import SHARED, SHIPPED, need_shared, need_tuf
+from helpers import SHARED, SHIPPED, need_shared, need_tuf
 
 need_tuf()
 

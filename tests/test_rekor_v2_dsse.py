@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import run_json
+from helpers import run_json
 from testinstance.instance import TestInstance
 
 ARTIFACT = b"rekor v2 dsse artifact\n"

@@ -24,7 +24,7 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import REPO, require, skip_by_design
+from helpers import REPO, require, skip_by_design
 
 EPOCH = "1764460800"  # 2025-11-30T00:00:00Z
 WORKFLOW = REPO / ".github" / "workflows" / "release.yml"
@@ -70,7 +70,7 @@ def test_sdist_carries_what_packagers_build_from(dists: Tuple[pathlib.Path, path
                      "packaging/debian/rules", "packaging/rpm/macros.sigstoreverify", "packaging/gentoo/LICENSE.GPL-2",
                      "packaging/gentoo/eclass/verify-sig.eclass", "trust-roots/sigstore/trusted_root.json",
                      "docs/release.md", "docs/packagers.md", "docs/examples/pypi_attestation_models-0.0.4a2.tar.gz.sigstore",
-                     "tests/conftest.py", "tests/run-all.sh", "tests/conformance/verify-bundle",
+                     "tests/helpers.py", "tests/run-all.sh", "tests/conformance/verify-bundle",
                      "tests/testinstance/__init__.py", ".github/workflows/release.yml", "src/sigstore_offline/__init__.py"):
         assert required in names, required
     junk = [n for n in names if re.search(r"(^|/)(__pycache__|\.venv[^/]*|\.hypothesis|\.git)(/|$)|\.pyc$", n)]

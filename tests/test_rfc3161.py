@@ -28,7 +28,7 @@ from sigstore_offline.errors import InputError, TrustRootError, VerificationErro
 from sigstore_offline.trust.trusted_root import Authority, TrustedRoot, ValidityWindow, parse_trusted_root
 from sigstore_offline.verify.certchain import not_after
 from sigstore_offline.verify.rfc3161 import VerifiedTimestamp, verify_timestamp
-from tests.conftest import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, unavailable
+from helpers import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, unavailable
 from tests.testinstance.tsa import HASH_OIDS, Options, TestTSA
 
 UTC = datetime.timezone.utc

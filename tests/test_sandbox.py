@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import CPYTHON, need_no_network, need_shared, package_path
+from helpers import CPYTHON, need_no_network, need_shared, package_path
 
 # ``socket`` itself is imported by the standard library's email.utils, which cryptography.x509
 # uses for RFC 822 names; what must never load is a module that opens connections.
@@ -54,7 +54,7 @@ def test_verify_path_imports_only_stdlib_and_cryptography() -> None:
 def test_verification_opens_no_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
-    from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, run_cli
+    from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, run_cli
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("verify-offline tried to open a socket")

@@ -26,7 +26,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import cert_corpus
-from conftest import CPYTHON, SHIPPED, need_shared, skip_by_design
+from helpers import CPYTHON, SHIPPED, need_shared, skip_by_design
 from sigstore_offline import _der as der
 from sigstore_offline import _x509
 from sigstore_offline.errors import VerificationError
@@ -225,7 +225,7 @@ def test_malformed_list_in_a_leaf_is_malformed_input(tmp_path) -> None:  # type:
 
     with pytest.raises(der.DERError, match="SCT 1: version 1"):
         _with_sct_value(leaf, bad_version)
-    from conftest import run_json
+    from helpers import run_json
 
     source = CPYTHON / "3.13.0" / "Python-3.13.0.tgz.sigstore"
     item = next(i for i in json.loads((CPYTHON / "manifest.json").read_text()) if i["bundle"] == "3.13.0/Python-3.13.0.tgz.sigstore")

@@ -17,7 +17,7 @@ from typing import List, Tuple
 
 import pytest
 
-from conftest import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path
+from helpers import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, need_shared, package_path
 from sigstore_offline.cli import sigstoreverify
 from sigstore_offline.errors import UsageError
 
@@ -271,7 +271,7 @@ def test_snapshot_age_warning_and_limit(tmp_path: pathlib.Path, material: Tuple[
     import json
     import shutil
 
-    from conftest import SHIPPED
+    from helpers import SHIPPED
 
     bundle, data = material
     keyring = signers(tmp_path, f"{BEACON} {GITHUB_ISSUER}\n")

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, run_cli, run_json
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, run_cli, run_json
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.trust import snapshot, store
 

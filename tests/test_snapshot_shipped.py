@@ -16,7 +16,7 @@ import pathlib
 
 import pytest
 
-from conftest import SHARED, SHIPPED, need_shared, need_tuf
+from helpers import SHARED, SHIPPED, need_shared, need_tuf
 
 need_tuf()
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import package_path
+from helpers import package_path
 
 PROBE = """
 import io, sys

@@ -15,12 +15,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from conftest import EXAMPLE_BUNDLE
+from helpers import EXAMPLE_BUNDLE
 from sigstore_offline.errors import VerificationError
 from sigstore_offline.model import DsseEnvelope, DsseSignature, MessageSignature, parse_bundle
 from sigstore_offline.policy import OIDC_ISSUER_LEGACY, OIDC_ISSUER_V2, OTHERNAME_SAN, Identity, summarise
 from sigstore_offline.verify import dsse, sct, tlog
-from test_certchain import T0, PKI
+from helpers import PKI, T0
 
 ISSUER = "https://token.actions.githubusercontent.com"
 

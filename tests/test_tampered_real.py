@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, run_json
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, run_json
 
 IDENTITY = ["--cert-identity", EXAMPLE_IDENTITY, "--cert-oidc-issuer", GITHUB_ISSUER]
 
@@ -172,7 +172,7 @@ def test_key_given_for_a_certificate_bundle_is_a_usage_error(tmp_path: pathlib.P
 
 # --- conformance-suite bundles, read in place and changed in memory ---------------------------
 
-from conftest import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, need_shared  # noqa: E402
+from helpers import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, need_shared  # noqa: E402
 
 CONFORMANCE_IDENTITY = [
     "--cert-identity",

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import pytest
 
-from conftest import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, need_module, run_cli
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, SHIPPED, need_module, run_cli
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.trust import store, trustconfig
 

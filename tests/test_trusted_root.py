@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from conftest import SHIPPED
+from helpers import SHIPPED
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.trust import store
 from sigstore_offline.trust.trusted_root import ValidityWindow, parse_trusted_root

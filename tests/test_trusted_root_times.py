@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from conftest import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, run_json
+from helpers import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, run_json
 from sigstore_offline import _encoding as enc
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.trust.trusted_root import parse_trusted_root

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from conftest import CONFORMANCE, need_shared, run_json
+from helpers import CONFORMANCE, need_shared, run_json
 from sigstore_offline.errors import VerificationError
 from sigstore_offline.verify import rfc3161
 from testinstance import der as w

@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from conftest import CPYTHON, need_shared, run_cli, run_json
+from helpers import CPYTHON, need_shared, run_cli, run_json
 from sigstore_offline.errors import UsageError, VerificationError
 from sigstore_offline.policy import CertificateIdentity
 from sigstore_offline.upstream import SHIPPED, load_policy
@@ -212,7 +212,7 @@ def test_shipped_policies_parse_and_are_named_after_their_file() -> None:
 
 def test_the_man_page_example_is_a_valid_policy(tmp_path: pathlib.Path) -> None:
     """man/sigstore-offline-policy.5 shows a policy file; it must parse and place its own example name."""
-    from conftest import REPO
+    from helpers import REPO
 
     page = (REPO / "man" / "sigstore-offline-policy.5").read_text()
     start = page.index(".Bd -literal -offset indent\n{") + len(".Bd -literal -offset indent\n")

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cert_corpus
-from conftest import CPYTHON, SHIPPED, need_shared, run_json, skip_by_design
+from helpers import CPYTHON, SHIPPED, need_shared, run_json, skip_by_design
 from sigstore_offline import _der as der
 from sigstore_offline import _x509
 from sigstore_offline.errors import TrustRootError
@@ -653,7 +653,7 @@ def test_every_shipped_log_key_is_canonical() -> None:
 def test_every_public_key_in_every_corpus_is_canonical() -> None:
     """Log keys of every trusted root in ../shared, and every .pub file (PEM) there."""
     need_shared(CPYTHON)
-    from conftest import SHARED
+    from helpers import SHARED
 
     count = 0
     for path in sorted(SHARED.rglob("*.json")):

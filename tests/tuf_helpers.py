@@ -2,7 +2,7 @@
 """Test-side TUF tooling: a repository built with python-tuf's Metadata API and securesystemslib
 signers, a loopback HTTP server that can misbehave, and the fixed TUF reference time.
 
-Only tests import this (it needs the [refresh] extra: callers first call ``conftest.need_tuf()``).
+Only tests import this (it needs the [refresh] extra: callers first call ``helpers.need_tuf()``).
 """
 
 from __future__ import annotations
