@@ -63,7 +63,7 @@ def _snapshot(root: pathlib.Path) -> Dict[str, Tuple[int, int]]:
 
 
 def _preflight(env: Dict[str, str]) -> pathlib.Path:
-    if not (HARNESS / "test" / "helpers.py").is_file():
+    if not (HARNESS / "test" / "conftest.py").is_file():
         unavailable(f"the official conformance harness is absent ({HARNESS}; it lives in ../shared beside the"
                      " repository)")
     python = _harness_python()
