@@ -58,8 +58,8 @@ from . import _encoding as enc
 from . import _x509, hints
 from .errors import InputError, Step, VerificationError
 from .inputs import read_input, shown
-from .limits import MAX_BUNDLE_BYTES, MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
-from .model import Bundle, MessageSignature, TlogEntry, load_certificate, parse_bundle_document
+from .limits import MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
+from .model import Bundle, MessageSignature, TlogEntry, decode_bundle_json, load_certificate, parse_bundle_document
 from .trust.trusted_root import TrustedRoot
 from .verify import certchain
 
@@ -290,12 +290,7 @@ def is_legacy_bundle(document: Any) -> bool:
 def parse_any_bundle(raw: bytes, *, source: str = "bundle") -> Bundle:
     """A Sigstore bundle (``model.parse_bundle``) or cosign's old bundle, told apart by shape;
     the JSON is decoded once."""
-    if len(raw) > MAX_BUNDLE_BYTES:
-        raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step=Step.BUNDLE)
-    try:
-        document = enc.load_json(raw)
-    except ValueError as exc:
-        raise InputError(f"{source}: {exc}", step=Step.BUNDLE) from None
+    document = decode_bundle_json(raw, source=source)
     if is_legacy_bundle(document):
         try:
             return _legacy_bundle(document)

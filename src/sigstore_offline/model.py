@@ -38,7 +38,7 @@ from .limits import (
 
 __all__ = [
     "HASH_ALGORITHMS", "MEDIA_TYPES", "Bundle", "DsseEnvelope", "DsseSignature", "InclusionProof", "MessageSignature",
-    "PublicKey", "TlogEntry", "load_certificate", "parse_bundle", "parse_bundle_document",
+    "PublicKey", "TlogEntry", "decode_bundle_json", "load_certificate", "parse_bundle", "parse_bundle_document",
 ]
 
 MEDIA_TYPES = {
@@ -404,15 +404,20 @@ def _parse(doc: Any) -> Bundle:
     return Bundle(media_type, version, certificate, chain, hint, entries, stamps, content)
 
 
-def parse_bundle(data: bytes, *, source: str = "bundle") -> Bundle:
-    """Parse a bundle's bytes; raise :class:`InputError` (step ``bundle``) naming the problem."""
+def decode_bundle_json(data: bytes, *, source: str = "bundle") -> Any:
+    """A bundle file's JSON, size-capped and decoded strictly (a Sigstore bundle or cosign's old
+    one: ``cosign.parse_any_bundle`` tells them apart); :class:`InputError` (step ``bundle``)."""
     if len(data) > MAX_BUNDLE_BYTES:
         raise InputError(f"{source}: larger than {MAX_BUNDLE_BYTES} bytes", step=Step.BUNDLE)
     try:
-        document = enc.load_json(data)
+        return enc.load_json(data)
     except ValueError as exc:
         raise InputError(f"{source}: {exc}", step=Step.BUNDLE) from None
-    return parse_bundle_document(document, source=source)
+
+
+def parse_bundle(data: bytes, *, source: str = "bundle") -> Bundle:
+    """Parse a bundle's bytes; raise :class:`InputError` (step ``bundle``) naming the problem."""
+    return parse_bundle_document(decode_bundle_json(data, source=source), source=source)
 
 
 def parse_bundle_document(document: Any, *, source: str = "bundle") -> Bundle:
