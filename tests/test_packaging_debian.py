@@ -328,3 +328,101 @@ def test_helper_age_limit(built: Built, tmp_path: pathlib.Path) -> None:
     assert result.returncode != 0 and "older than the limit of 1 days" in result.stderr, result.stderr
     result = _helper(built, tree, "--max-trust-root-age=soon")
     assert result.returncode != 0 and "--max-trust-root-age takes a number of days, not 'soon'" in result.stderr
+
+
+# --- the addon on a Python source package whose orig tarball is an sdist from PyPI --------------------
+
+PYPI_SOURCE = "python-example-project"
+PYPI_SIGNERS = "# example-project's Trusted Publisher on PyPI\ngithub example/project workflow=release.yml ref=refs/tags/v*\n"
+PYPI_RULES = """\
+#!/usr/bin/make -f
+%:
+\tdh $@
+
+# The generated test instance's trusted root stands in for the installed production snapshot.
+override_dh_sigstore_verify:
+\tdh_sigstore_verify --trust-root=debian/upstream/test-trusted-root.json {options}
+"""
+
+
+def _pypi_toy(tmp_path: pathlib.Path, *, version: str = "1.0", tamper: bool = False, options: str = "",
+              **release: str) -> pathlib.Path:
+    """A source package of an sdist released on PyPI as example_project-1.0.tar.gz: the orig
+    tarball is that sdist renamed, and debian/upstream/ORIG.provenance is what PyPI's Integrity
+    API serves for it (made by the generated test instance, whose trusted root sits beside it)."""
+    import json
+
+    from testinstance import TestInstance, pep740
+
+    instance = TestInstance(seed="debian pypi provenance")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    data = b"example_project 1.0, the sdist on PyPI\n"
+    orig = f"{PYPI_SOURCE}_{version}.orig.tar.gz"
+    (tmp_path / orig).write_bytes(data + b"tampered\n" if tamper else data)
+    tree = tmp_path / f"{PYPI_SOURCE}-{version}"
+    upstream = tree / "debian" / "upstream"
+    upstream.mkdir(parents=True)
+    (tree / "debian" / "source").mkdir()
+    (tree / "README").write_text("example-project\n")
+    (tree / "debian" / "control").write_text(TOY_CONTROL.replace("sigstore-toy", PYPI_SOURCE))
+    (tree / "debian" / "changelog").write_text(TOY_CHANGELOG.replace("sigstore-toy (1.0-1)",
+                                                                     f"{PYPI_SOURCE} ({version}-1)"))
+    (tree / "debian" / "rules").write_text(PYPI_RULES.format(options=options))
+    (tree / "debian" / "rules").chmod(0o755)
+    (tree / "debian" / "source" / "format").write_text("3.0 (quilt)\n")
+    (tree / "debian" / "install").write_text(f"README usr/share/{PYPI_SOURCE}\n")
+    (upstream / "sigstore-signers").write_text(PYPI_SIGNERS)
+    (upstream / f"{orig}.provenance").write_text(
+        json.dumps(pep740.pypi_release(instance, "example_project-1.0.tar.gz", data, **release)))
+    (upstream / "test-trusted-root.json").write_text(json.dumps(instance.trusted_root_json()))
+    return tree
+
+
+def _assert_pypi_stopped(result: subprocess.CompletedProcess[str], orig: str, reason: str) -> None:
+    assert result.returncode != 0, result.stdout[-3000:]
+    failure = [line for line in result.stderr.splitlines() if line.startswith("sigstoreverify: FAIL: ")]
+    assert len(failure) == 1 and failure[0].startswith(f"sigstoreverify: FAIL: ../{orig}: "), result.stderr
+    assert reason in failure[0], failure[0]
+    assert "dh_update_autotools_config" not in result.stdout
+
+
+def test_pypi_sdist_builds_against_its_provenance(built: Built, tmp_path: pathlib.Path) -> None:
+    """The orig tarball (the sdist, renamed) verifies against debian/upstream/ORIG.provenance: the
+    PyPI file name is derived from the source and upstream version (python-example-project 1.0 ->
+    example-project-1.0.tar.gz, equal to example_project-1.0.tar.gz after normalisation)."""
+    result = _build_toy(built, _pypi_toy(tmp_path, options="-v"))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert (f"--provenance=debian/upstream/{PYPI_SOURCE}_1.0.orig.tar.gz.provenance"
+            " --name=example-project-1.0.tar.gz") in result.stdout
+    assert f"sigstoreverify: OK: ../{PYPI_SOURCE}_1.0.orig.tar.gz signed by https://github.com/example/project/" \
+        in result.stdout
+    assert (tmp_path / f"{PYPI_SOURCE}_1.0-1_all.deb").is_file()
+
+
+def test_pypi_tampered_sdist_stops_the_build(built: Built, tmp_path: pathlib.Path) -> None:
+    result = _build_toy(built, _pypi_toy(tmp_path, tamper=True))
+    _assert_pypi_stopped(result, f"{PYPI_SOURCE}_1.0.orig.tar.gz", "does not name the artifact")
+
+
+def test_pypi_other_publisher_stops_the_build(built: Built, tmp_path: pathlib.Path) -> None:
+    result = _build_toy(built, _pypi_toy(tmp_path, repository="example/fork"))
+    _assert_pypi_stopped(result, f"{PYPI_SOURCE}_1.0.orig.tar.gz", "identity: signed by https://github.com/example/fork/")
+
+
+def test_pypi_version_is_bound(built: Built, tmp_path: pathlib.Path) -> None:
+    """Release 1.0's genuine sdist passed off as 1.1 (changelog 1.1-1) stops at the statement, which
+    names 1.0; --pypi-filename overrides the derived name, --pypi-project the project."""
+    result = _build_toy(built, _pypi_toy(tmp_path / "a", version="1.1"))
+    _assert_pypi_stopped(result, f"{PYPI_SOURCE}_1.1.orig.tar.gz", "statement:")
+    result = _build_toy(built, _pypi_toy(tmp_path / "b", options="--pypi-project=Example.Project"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = _build_toy(built, _pypi_toy(tmp_path / "c", options="--pypi-project=other-project"))
+    _assert_pypi_stopped(result, f"{PYPI_SOURCE}_1.0.orig.tar.gz", "statement:")
+    result = _build_toy(built, _pypi_toy(tmp_path / "d", options="-v --pypi-filename=example_project-1.0.tar.gz"))
+    assert result.returncode == 0 and "--name=example_project-1.0.tar.gz" in result.stdout, result.stderr[-3000:]
+
+
+def test_pypi_repack_is_refused_with_a_reason(built: Built, tmp_path: pathlib.Path) -> None:
+    result = _build_toy(built, _pypi_toy(tmp_path, version="1.0+dfsg"))
+    assert result.returncode != 0
+    assert "upstream version 1.0+dfsg is a repack (+...), not the file PyPI serves" in result.stderr, result.stderr

@@ -219,3 +219,126 @@ def test_short_form_missing_bundle_fails_in_prep(rpmbuild: str, tmp_path: pathli
     top = _topdir(tmp_path, signers=GOOD_SIGNERS, bundle=False)
     result = _build(rpmbuild, top, SHORT, "-bp")
     _assert_failed_in_prep(result, f"bundle {top}/SOURCES/a.txt.sigstore does not exist")
+
+
+# --- PyPI provenance: -a N (and -N FILENAME) --------------------------------------------------------
+
+PYPI_SPEC = """\
+Name:           python-example-project
+Version:        1.0
+Release:        1
+Summary:        Checks %%sigstoreverify -a against a PyPI provenance
+License:        Apache-2.0
+BuildArch:      noarch
+Source0:        https://files.pythonhosted.org/packages/source/e/example_project/{sdist}
+Source1:        https://pypi.org/integrity/example-project/%{{version}}/example_project-%{{version}}.tar.gz/provenance#/example_project-%{{version}}.tar.gz.provenance
+Source2:        python-example-project-sigstore-signers
+
+%%description
+A package whose sdist is verified against its PyPI provenance in %%prep.
+
+%%prep
+{verify_line}
+cp -p %{{SOURCE0}} .
+
+%%build
+
+%%install
+mkdir -p %{{buildroot}}%{{_datadir}}/example-project
+cp -p {sdist} %{{buildroot}}%{{_datadir}}/example-project/
+
+%%files
+%{{_datadir}}/example-project/{sdist}
+"""
+PYPI_SDIST = "example_project-1.0.tar.gz"
+PYPI_SIGNERS = "# The Trusted Publisher of example-project on PyPI\ngithub example/project workflow=release.yml ref=refs/tags/v*\n"
+
+
+def _pypi_topdir(tmp_path: pathlib.Path, *, sdist: str = PYPI_SDIST, tamper: bool = False,
+                 signers: str = PYPI_SIGNERS, **release: str) -> pathlib.Path:
+    """An rpmbuild tree whose SOURCES hold an sdist, the provenance PyPI's Integrity API serves for
+    it (from the generated test instance, whose trusted root is written beside them), and the
+    signers file."""
+    import json
+
+    from testinstance import TestInstance, pep740
+
+    instance = TestInstance(seed="rpm pypi provenance")
+    top = tmp_path / "rpmbuild"
+    sources = top / "SOURCES"
+    sources.mkdir(parents=True)
+    data = b"example_project 1.0, as uploaded to PyPI\n"
+    (sources / sdist).write_bytes(data + b"tampered\n" if tamper else data)
+    document = pep740.pypi_release(instance, PYPI_SDIST, data, **release)
+    (sources / f"{PYPI_SDIST}.provenance").write_text(json.dumps(document))
+    (sources / "python-example-project-sigstore-signers").write_text(signers)
+    (top / "trusted_root.json").write_text(json.dumps(instance.trusted_root_json()))
+    return top
+
+
+def _build_pypi(rpmbuild: str, top: pathlib.Path, verify_line: str, *, sdist: str = PYPI_SDIST,
+                stage: str = "-bp") -> subprocess.CompletedProcess[str]:
+    spec = top / "python-example-project.spec"
+    spec.write_text(PYPI_SPEC.format(verify_line=verify_line, sdist=sdist))
+    env: Dict[str, str] = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(top / "no-such-home"),
+        "PYTHONPATH": package_path(),
+        "LC_ALL": "C.UTF-8",
+    }
+    verifier = f"{_verifier()} --trust-root={shlex.quote(str(top / 'trusted_root.json'))}"
+    argv = [*_no_network(), rpmbuild, f"--load={MACROS}", "--define", f"_topdir {top}",
+            "--define", f"__sigstoreverify {verifier}", "--nodeps", stage, str(spec)]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_provenance_macro_expansion(rpmbuild: str) -> None:
+    """-a N expands to --provenance, -N to --name; -a needs -k and excludes -s; -N needs -a."""
+    defines = ["--define", "SOURCE0 /src/foo-1.0.tar.gz", "--define", "SOURCE1 /src/foo-1.0.tar.gz.provenance",
+               "--define", "SOURCE2 /src/signers"]
+    result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -k2 -a1 -N foo-1.0.tar.gz -d0"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--keyring='/src/signers'",
+                                     "--provenance='/src/foo-1.0.tar.gz.provenance'", "--name='foo-1.0.tar.gz'",
+                                     "--data='/src/foo-1.0.tar.gz'"]
+    for line, message in (("%sigstoreverify -k2 -s1 -a1 -d0", "give -s N (a Sigstore bundle) or -a N (a PyPI provenance), not both"),
+                          ("%sigstoreverify -P cpython -a1 -d0", "-a N (a PyPI provenance) needs -k N"),
+                          ("%sigstoreverify -k2 -s1 -N foo-1.0.tar.gz -d0", "-N names the file on PyPI"),
+                          ("%sigstoreverify -k2 -a1 -N 'a b' -d0", "-N takes a distribution's file name on PyPI"),
+                          ("%sigstoreverify -k2 -a7 -d0", "-a7: this spec has no Source7 (the PyPI provenance)")):
+        result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
+        assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
+
+
+def test_provenance_good_sdist_builds(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    """The Source1 URL of PyPI's Integrity API, saved under the sdist's name with #/, is the
+    provenance; the build (a full -bb, offline) verifies the sdist against it."""
+    top = _pypi_topdir(tmp_path)
+    result = _build_pypi(rpmbuild, top, "%sigstoreverify -k2 -a1 -d0", stage="-bb")
+    assert result.returncode == 0, result.stdout + result.stderr
+    identity = "https://github.com/example/project/.github/workflows/release.yml@refs/tags/v1.0"
+    assert f"sigstoreverify: OK: {top}/SOURCES/{PYPI_SDIST} signed by {identity}" in result.stdout
+    assert list((top / "RPMS" / "noarch").glob("python-example-project-1.0-1.noarch.rpm"))
+
+
+def test_provenance_tampered_sdist_fails_in_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _pypi_topdir(tmp_path, tamper=True)
+    result = _build_pypi(rpmbuild, top, "%sigstoreverify -k2 -a1 -d0")
+    _assert_failed_in_prep(result, f"{top}/SOURCES/{PYPI_SDIST}: signature: ", "does not name the artifact")
+
+
+def test_provenance_other_publisher_fails_in_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _pypi_topdir(tmp_path, repository="example/fork")
+    result = _build_pypi(rpmbuild, top, "%sigstoreverify -k2 -a1 -d0")
+    _assert_failed_in_prep(result, f"{top}/SOURCES/{PYPI_SDIST}: identity: signed by https://github.com/example/fork/",
+                           "not one of the 1 signer(s) listed in")
+
+
+def test_provenance_renamed_source_needs_its_pypi_name(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    """A Source0 saved under another name (here by #/) is named with -N; the statement must name it."""
+    renamed = "example-project-1.0-pypi.tar.gz"
+    top = _pypi_topdir(tmp_path, sdist=renamed)
+    result = _build_pypi(rpmbuild, top, f"%sigstoreverify -k2 -a1 -N {PYPI_SDIST} -d0", sdist=renamed)
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = _build_pypi(rpmbuild, top, "%sigstoreverify -k2 -a1 -N example_project-0.9.tar.gz -d0", sdist=renamed)
+    _assert_failed_in_prep(result, "statement:")

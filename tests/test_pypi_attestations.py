@@ -1069,3 +1069,31 @@ def test_real_provenance_verifies_with_no_network_and_no_home(tmp_path: pathlib.
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"OK: {_digest(ATTESTATIONS)} ({ATTESTATIONS})  GitHub trailofbits/pypi-attestations")
+
+
+@pytest.mark.parametrize("ref, code, step", [
+    ("refs/tags/v0.0.19", 0, None), ("refs/tags/v*", 0, None),
+    ("refs/tags/v0.0.18", 1, "identity"), ("refs/heads/*", 1, "identity"),
+])
+def test_ref_is_matched_on_the_certificate(tmp_path: pathlib.Path, ref: str, code: int, step: Optional[str]) -> None:
+    """--ref (exact, or a refs/KIND/ glob) is the certificate's Source Repository Ref (1.14) of
+    the real release; the publisher record is still cross-checked."""
+    provenance = _real_provenance(tmp_path, ATTESTATIONS, lambda d: None)
+    argv = [_digest(ATTESTATIONS), "--name", ATTESTATIONS, "--provenance", provenance,
+            "--repository", "trailofbits/pypi-attestations", "--workflow", "release.yml", "--ref", ref]
+    got, record, err = run_pypi_json(argv)
+    assert (got, record.get("step")) == (code, step), err
+    if code == 0:
+        assert record["publisher_records_checked"] is True and f"ref {ref}" in record["policy"]
+    other = _real_provenance(tmp_path, ATTESTATIONS, lambda d: _publisher(d).update(repository="someone/else"))
+    got, record, err = run_pypi_json([*argv[:4], other, *argv[5:]])
+    assert (got, record.get("step")) == (1, "identity" if code else "publisher"), err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--google-service-account", "a@b.c", "--ref", "refs/tags/v1"], "--ref applies to a GitHub or GitLab"),
+    (["--repository", "o/r", "--ref", "refs/*"], "ref"),
+])
+def test_ref_usage_errors(argv: List[str], message: str) -> None:
+    code, _, err = run_pypi_json([_digest(ATTESTATIONS), "--name", ATTESTATIONS, *argv])
+    assert code == 2 and message in err, err

@@ -37,7 +37,10 @@ import re
 from typing import TYPE_CHECKING, NamedTuple, Optional, Tuple
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from .policy import CertificateIdentity
+    from .pypi.attestation import PublisherRecord
 
 __all__ = ["GITHUB", "GITLAB", "Publisher", "RefPattern", "parse_ref", "parse_repository", "publisher"]
 
@@ -117,6 +120,7 @@ class Publisher(NamedTuple):
     repository: str
     workflow: Optional[str] = None
     ref: Optional[RefPattern] = None
+    environment: Optional[str] = None  # PyPI only: compared with a provenance's (unsigned) publisher record
 
     @property
     def url(self) -> str:
@@ -126,15 +130,31 @@ class Publisher(NamedTuple):
         kind = "GitHub" if self.forge == GITHUB else "GitLab"
         workflow = f"workflow {self.workflow}" if self.workflow else "any workflow"
         ref = f"ref {self.ref.text}" if self.ref else "any ref"
-        return f"{kind} {self.repository} ({workflow}, {ref})"
+        environment = f", environment {self.environment} (unsigned)" if self.environment else ""
+        return f"{kind} {self.repository} ({workflow}, {ref}{environment})"
+
+    @property
+    def kind(self) -> str:
+        """The PyPI Trusted Publisher kind this publisher is (``GitHub`` or ``GitLab``)."""
+        return "GitHub" if self.forge == GITHUB else "GitLab"
+
+    def _base(self) -> "Any":
+        from .pypi import publishers
+
+        return (publishers.GitHubPublisher(self.repository, self.workflow) if self.forge == GITHUB
+                else publishers.GitLabPublisher(self.repository, self.workflow))
+
+    def record_mismatch(self, record: "PublisherRecord") -> Optional[str]:
+        """What in a PyPI provenance's publisher record disagrees with this publisher (``None``:
+        nothing), so that a publisher can stand for a Trusted Publisher (``pypi.verify``)."""
+        mismatch: Optional[str] = self._base().record_mismatch(record)
+        return mismatch
 
     def check(self, found: "CertificateIdentity") -> None:
         from .errors import Step, VerificationError
         from .pypi import publishers
 
-        base = (publishers.GitHubPublisher(self.repository, self.workflow) if self.forge == GITHUB
-                else publishers.GitLabPublisher(self.repository, self.workflow))
-        base.check(found)  # issuer 1.8, Source Repository URI 1.12, Build Config URI 1.18
+        self._base().check(found)  # issuer 1.8, Source Repository URI 1.12, Build Config URI 1.18
         signer = found.claims.get(publishers.BUILD_SIGNER_URI)
         if signer is None or not signer.startswith(self.url + "/"):
             shown = "absent or malformed" if signer is None else repr(signer)
@@ -153,7 +173,7 @@ class Publisher(NamedTuple):
 
 
 def publisher(repository_spec: str, *, workflow: Optional[str] = None, ref: Optional[str] = None,
-              forge: Optional[str] = None) -> Publisher:
+              forge: Optional[str] = None, environment: Optional[str] = None) -> Publisher:
     """A checked :class:`Publisher` (``ValueError`` naming the bad value). ``forge`` None: taken
     from ``repository_spec`` (a GitLab URL, or GitHub)."""
     if forge is None:
@@ -168,4 +188,4 @@ def publisher(repository_spec: str, *, workflow: Optional[str] = None, ref: Opti
             raise ValueError(f"workflow {workflow!r}: a GitLab CI file path relative to the project root")
         if "@" in workflow or any(c.isspace() for c in workflow):
             raise ValueError(f"workflow {workflow!r}: a file name, without @ref (give the ref separately)")
-    return Publisher(forge, path, workflow, parse_ref(ref) if ref is not None else None)
+    return Publisher(forge, path, workflow, parse_ref(ref) if ref is not None else None, environment)

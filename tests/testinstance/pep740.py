@@ -94,3 +94,16 @@ def provenance(*bundles: Tuple[Dict[str, Any], Sequence[Dict[str, Any]]]) -> Dic
     """``provenance((publisher, [attestation, ...]), ...)``."""
     return {"version": 1, "attestation_bundles": [{"publisher": publisher, "attestations": list(attestations)}
                                                   for publisher, attestations in bundles]}
+
+
+def pypi_release(inst: TestInstance, filename: str, data: bytes, *, repository: str = "example/project",
+                 workflow: str = "release.yml", ref: str = "refs/tags/v1.0",
+                 record: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """What PyPI's Integrity API serves for ``filename`` (contents ``data``) uploaded by a GitHub
+    Trusted Publisher: one publish attestation signed by ``repository``'s ``workflow`` on ``ref``,
+    under the publisher record ``record`` (default: the one PyPI writes for that publisher)."""
+    digest = _enc.sha256(data)
+    signed = attestation(inst, statement(filename, digest), leaf=github_leaf(repository, workflow, ref))
+    if record is None:
+        record = {"kind": "GitHub", "repository": repository, "workflow": workflow, "environment": None}
+    return provenance((record, [signed]))

@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--workflow", metavar="FILE",
                      help="GitHub: the workflow file name in .github/workflows/; GitLab: the CI file's path"
                      " (default: any)")
+    who.add_argument("--ref", metavar="REF_OR_GLOB",
+                     help="GitHub/GitLab: the git ref the publishing workflow ran on (certificate claim 1.14),"
+                     " exactly, or a pattern such as refs/tags/v* (default: any); the workflow must then lie"
+                     " in the repository itself")
     who.add_argument("--environment", metavar="NAME",
                      help="GitHub/GitLab environment; compared with the provenance's publisher record only,"
                      " which PyPI does not sign")
@@ -119,7 +123,8 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     from ..pypi import publishers
     kind = given[0]
     if kind not in ("--repository", "--gitlab-repository"):
-        for option, value in (("--workflow", args.workflow), ("--environment", args.environment)):
+        for option, value in (("--workflow", args.workflow), ("--ref", args.ref),
+                              ("--environment", args.environment)):
             if value is not None:
                 raise UsageError(f"{option} applies to a GitHub or GitLab Trusted Publisher (--repository)")
     if args.environment is not None and args.attestation:
@@ -129,6 +134,15 @@ def policy_from_args(args: argparse.Namespace) -> Any:
     if kind == "--repository" and args.repository.startswith(publishers.GITLAB + "/"):
         kind, gitlab_option = "--gitlab-repository", "--repository"
         gitlab_project = args.repository[len(publishers.GITLAB) + 1:]
+    if args.ref is not None:  # a CI publisher with a ref: matched like verify-offline --repository
+        from ..publisher import GITHUB, GITLAB, publisher
+
+        forge, path = (GITLAB, _gitlab_project(gitlab_project, gitlab_option)) if kind == "--gitlab-repository" \
+            else (GITHUB, _github_repository(args.repository))
+        try:
+            return publisher(path, workflow=args.workflow, ref=args.ref, forge=forge, environment=args.environment)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     if kind == "--repository":
         workflow = args.workflow
         if workflow is not None and ("/" in workflow or not workflow):

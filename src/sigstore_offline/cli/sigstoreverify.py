@@ -51,7 +51,7 @@ from ._common import Parser
 
 __all__ = [
     "PROG", "MAX_SIGNERS_BYTES", "MAX_SIGNERS", "Signer", "parse_publisher_line", "parse_signers", "read_signers",
-    "build_parser", "check", "main", "entry",
+    "build_parser", "check", "check_provenance", "main", "entry",
 ]
 
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
@@ -198,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="instead of --keyring: an upstream policy (e.g. cpython) that picks the signer from"
                              " the data file's name (sigstore-offline-policy(5))")
     parser.add_argument("--signature", metavar="BUNDLE", action=_Once, help="the Sigstore bundle (FILE.sigstore)")
+    parser.add_argument("--provenance", metavar="FILE", action=_Once,
+                        help="instead of --signature: the PyPI provenance of the data file (PyPI's Integrity API"
+                             " response, PEP 740); the signers file then names its Trusted Publisher")
+    parser.add_argument("--name", metavar="FILENAME", action=_Once,
+                        help="with --provenance: the distribution's file name on PyPI, which the attestations"
+                             " name (default: the data file's name)")
     parser.add_argument("--data", metavar="FILE", action=_Once, help="the signed file")
     parser.add_argument("--trust-root", metavar="FILE_OR_DIR", action=_Once,
                         help="a trusted_root.json or snapshot directory (default: the installed production snapshot)")
@@ -255,6 +261,42 @@ def check(*, signers_path: str, bundle_path: str, data_path: str, trust: TrustMa
                   policy=signer.policy())
 
 
+def check_provenance(*, signers_path: str, provenance_path: str, data_path: str, name: Optional[str],
+                     trust: TrustMaterial, signers: Sequence[Signer]) -> Verified:
+    """Verify ``data_path`` against its PyPI provenance ``provenance_path`` (PEP 740): every
+    attestation in it, each naming the distribution ``name`` (default: the data file's name) and
+    its SHA-256, signed by one of ``signers``; a publisher line also cross-checks PyPI's publisher
+    record. Returns the first attestation's verification."""
+    from ..limits import MAX_ATTESTATION_FILE_BYTES
+    from ..policy import summarise
+    from ..pypi.attestation import parse_provenance, to_bundle
+    from ..request import PypiRequest, Target, verify_pypi
+
+    from ..pypi.distname import parse_filename
+
+    basename = data_path.rsplit("/", 1)[-1]
+    filename = basename if name is None else name
+    if name is None:
+        try:
+            parse_filename(basename)
+        except ValueError:
+            raise UsageError(f"the data file's name {shown(basename)} is not a Python distribution's file name;"
+                             " give the name PyPI serves it under with --name") from None
+    parsed = parse_provenance(read_input(provenance_path, limit=MAX_ATTESTATION_FILE_BYTES, what="provenance",
+                                         step=Step.PROVENANCE), source=shown(provenance_path))
+    first = next((a for bundle in parsed.bundles for a in bundle.attestations), None)
+    if first is None:
+        raise VerificationError(f"provenance {shown(provenance_path)} holds no attestation", step=Step.ATTESTATION)
+    certificate = to_bundle(first).certificate
+    if certificate is None:  # pragma: no cover -- PEP 740 attestations always carry a certificate
+        raise VerificationError(f"{first.where}: no signing certificate", step=Step.IDENTITY)
+    signer = _choose(summarise(certificate), signers, signers_path)
+    target = Target(data_path, data_path, None, basename)
+    result = verify_pypi(PypiRequest(target, filename, signer.policy(), provenance=provenance_path), trust)
+    verified: Verified = result.attestations[0].verified
+    return verified
+
+
 def _describe_failure(exc: SigstoreOfflineError) -> str:
     if isinstance(exc, VerificationError):
         return str(exc)
@@ -270,11 +312,28 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
         if args.keyring is not None and args.policy is not None:
             raise UsageError("give --keyring or --policy, not both")
-        needed = ("signature", "data") if args.policy is not None else ("keyring", "signature", "data")
+        if args.provenance is not None:
+            if args.signature is not None:
+                raise UsageError("give --signature (a Sigstore bundle) or --provenance (a PyPI provenance), not both")
+            if args.policy is not None:
+                raise UsageError("--provenance takes the Trusted Publisher from --keyring=SIGNERS_FILE"
+                                 " (a 'github OWNER/REPO workflow=FILE' line), not from --policy")
+            needed: Tuple[str, ...] = ("keyring", "provenance", "data")
+        else:
+            if args.name is not None:
+                raise UsageError("--name is the PyPI file name a provenance names: give it with --provenance")
+            needed = ("signature", "data") if args.policy is not None else ("keyring", "signature", "data")
         missing = [f"--{name}" for name in needed if getattr(args, name) is None]
         if missing:
             raise UsageError(f"{', '.join(missing)} missing: give --keyring=SIGNERS_FILE (or --policy=NAME)"
-                             " --signature=BUNDLE --data=FILE")
+                             " --signature=BUNDLE (or --provenance=FILE) --data=FILE")
+        if args.name is not None:
+            from ..pypi.distname import parse_filename
+
+            try:
+                parse_filename(args.name)
+            except ValueError as exc:
+                raise UsageError(f"--name: {exc}") from None
         upstream = None
         if args.policy is not None:
             from ..upstream import load_policy
@@ -290,8 +349,12 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     try:
         # The stale-snapshot warning is printed even with -q: a recipe's log should show it.
         trust = _common.open_trust_from_args(args, err, quiet=False, prog=PROG)
-        result = check(signers_path=args.keyring or "", bundle_path=args.signature, data_path=data, trust=trust,
-                       signers=signers, upstream=upstream)
+        if args.provenance is not None:
+            result = check_provenance(signers_path=args.keyring, provenance_path=args.provenance, data_path=data,
+                                      name=args.name, trust=trust, signers=signers)
+        else:
+            result = check(signers_path=args.keyring or "", bundle_path=args.signature, data_path=data,
+                           trust=trust, signers=signers, upstream=upstream)
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc.message}\n")
         return EXIT_USAGE

@@ -24,6 +24,7 @@ from .._encoding import utc
 from ..errors import Step, VerificationError
 from ..model import Bundle, DsseEnvelope
 from ..policy import summarise
+from ..publisher import Publisher as CiPublisher
 from ..trust.trusted_root import TrustedRoot
 from ..verify.pipeline import Artifact, Verified, verify
 from . import publishers
@@ -89,7 +90,8 @@ def verify_distribution(
     """Verify ``sources`` for the distribution ``filename`` whose SHA-256 is ``digest``.
 
     ``policy`` is an identity policy (``check``/``describe``): a :mod:`.publishers` Trusted
-    Publisher, whose provenance records are then cross-checked, or a plain
+    Publisher or a :class:`sigstore_offline.publisher.Publisher` (which adds a ref), whose
+    provenance records are then cross-checked, or a plain
     :class:`sigstore_offline.policy.Identity`, which checks only the certificates.
 
     Raises:
@@ -100,7 +102,8 @@ def verify_distribution(
     """
     if not sources:
         raise VerificationError("no attestation to verify", step=Step.ATTESTATION)
-    trusted_publisher = isinstance(policy, publishers.PUBLISHER_TYPES)
+    # A CI publisher (``publisher.Publisher``: repository, workflow, ref) is a Trusted Publisher too.
+    trusted_publisher = isinstance(policy, (*publishers.PUBLISHER_TYPES, CiPublisher))
     if getattr(policy, "environment", None) is not None and any(s.record is None for s in sources):
         # The CLI refuses this combination; a library caller gets the same answer.
         raise VerificationError("an environment can only be checked against a provenance's publisher record",
