@@ -220,7 +220,7 @@ def describe(directory: pathlib.Path, now: datetime.datetime) -> Dict[str, Any]:
                 tuf[role] = {"unreadable": True}
     return {
         "directory": str(directory), "instance": info.instance, "tuf_url": info.tuf_url, "source": info.source,
-        "refreshed_at": enc.utc(info.refreshed_at), "age_days": round(info.age_days(now), 1),
+        "refreshed_at": enc.utc(info.refreshed_at), "age_days": round(info.age_days(now), 1), "imported": info.imported,
         "tool_version": info.tool_version, "tuf_versions": dict(info.tuf_versions), "tuf": tuf,
         "files": {name: {"sha256": pin.sha256, "length": pin.length, "tuf_proven": pin.tuf_proven}
                   for name, pin in sorted(info.files.items())},
@@ -240,7 +240,8 @@ def _show(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> int:
         f"instance:     {doc['instance']}",
         f"TUF repo:     {doc['tuf_url'] or '(none recorded)'}",
         f"source:       {doc['source']}",
-        f"refreshed at: {doc['refreshed_at']} ({doc['age_days']} days ago)",
+        f"{'imported at:' if doc['imported'] else 'refreshed at:':<13} {doc['refreshed_at']} ({doc['age_days']} days ago)"
+        + ("; not proven through TUF" if doc["imported"] else ""),
         f"written by:   sigstore-offline {doc['tool_version']}",
     ]
     root = doc["tuf"].get("root")
