@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Write the shipped trust-root snapshots the way a refresh job run on 2026-08-27 would have.
+"""Write the shipped trust-root snapshots the way a refresh job run on 2026-08-27 would have, and
+GitHub's the way ``trust-root import`` wrote it on 2026-11-30.
 
 ``python3 tests/refresh_shipped.py [DIR]`` (default: trust-roots/) runs ``sigstore-offline trust-root
 refresh`` for ``sigstore`` and ``sigstage`` against ../shared/tuf/prod and ../shared/tuf/staging (the
 real repositories as served on 2026-08-21), each served on 127.0.0.1 and given as ``--mirror``, with
 python-tuf's reference time and the admin command's clock fixed at 2026-08-27T00:00:00Z -- in this
-script, never in the product. ``tests/test_snapshot_shipped.py`` calls :func:`write` and compares the
-result with what is committed. Needs the [refresh] extra.
+script, never in the product. For ``github`` (no copy of its TUF repository exists) it runs
+``sigstore-offline trust-root import`` on GitHub's TUF root and the GitHub-instance line of ``gh
+attestation trusted-root``'s output, both from ../shared/vectors/github (SOURCE.md), with the admin
+command's clock fixed at the import date, 2026-11-30T00:00:00Z: a snapshot marked imported, nothing
+TUF-proven. ``tests/test_snapshot_shipped.py`` calls :func:`write` / :func:`write_github` and
+compares the result with what is committed. Needs the [refresh] extra.
 """
 
 from __future__ import annotations
@@ -26,7 +31,14 @@ from tuf_helpers import Server, fixed_clock  # noqa: E402
 from sigstore_offline.cli.admin import main  # noqa: E402
 
 TUF = HERE.parent.parent / "shared" / "tuf"
+GITHUB_VECTORS = HERE.parent.parent / "shared" / "vectors" / "github"
 REFRESHED_AT = datetime.datetime(2026, 8, 27, tzinfo=datetime.timezone.utc)
+IMPORTED_AT = datetime.datetime(2026, 11, 30, tzinfo=datetime.timezone.utc)
+GITHUB_TUF_ROOT = "tuf-repo.github.com.root.json"
+GITHUB_TRUSTED_ROOTS = "gh-attestation-trusted-root.jsonl"  # line 2: GitHub's instance
+GITHUB_NOTE = ("line 2 of `gh attestation trusted-root` as captured in sigstore-java's test fixtures"
+               " (github-private-no-tlog); root.json is the tuf-repo.github.com root v3 the GitHub CLI embeds"
+               " (cli/cli pkg/cmd/attestation/verification/embed); imported on 2026-11-30")
 
 
 class Instance(NamedTuple):
@@ -64,6 +76,17 @@ def write(dest_dir: pathlib.Path, instance: Instance, tuf: pathlib.Path = TUF) -
     return code, out.getvalue(), err.getvalue()
 
 
+def write_github(dest_dir: pathlib.Path, vectors: pathlib.Path = GITHUB_VECTORS) -> Tuple[int, str, str]:
+    """Import ``dest_dir/github`` (which must not hold a snapshot yet); (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with fixed_clock(IMPORTED_AT):
+        code = main(["trust-root", "import", "--instance", "github", "--dest", str(dest_dir / "github"),
+                     "--bootstrap-root", str(vectors / GITHUB_TUF_ROOT),
+                     "--trusted-root", str(vectors / GITHUB_TRUSTED_ROOTS), "--line", "2",
+                     "--source-note", GITHUB_NOTE], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
 def files_of(directory: pathlib.Path) -> Dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
 
@@ -72,17 +95,18 @@ def replace_shipped(target: pathlib.Path) -> int:
     """Refresh into a temporary directory, then replace ``target/<instance>`` file by file."""
     import shutil
 
-    for instance in INSTANCES:
+    jobs = [(instance.name, lambda work, i=instance: write(work, i)) for instance in INSTANCES]
+    for name, job in jobs + [("github", write_github)]:
         with tempfile.TemporaryDirectory() as work:
-            code, out, err = write(pathlib.Path(work), instance)
+            code, out, err = job(pathlib.Path(work))
             sys.stdout.write(out)
             sys.stderr.write(err)
             if code != 0:
                 return code
-            final = target / instance.name
+            final = target / name
             if final.exists():
                 shutil.rmtree(final)
-            shutil.copytree(pathlib.Path(work, instance.name), final)
+            shutil.copytree(pathlib.Path(work, name), final)
     return 0
 
 

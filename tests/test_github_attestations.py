@@ -14,11 +14,12 @@ import hashlib
 import io
 import json
 import pathlib
+import shutil
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from helpers import GITHUB_ISSUER, VECTORS, need_shared
+from helpers import GITHUB_ISSUER, SHIPPED, VECTORS, need_shared
 from testinstance import _enc
 from testinstance import bundle as bundle_module
 from testinstance.ca import FULCIO_OID, LeafSpec, github_claims
@@ -203,10 +204,102 @@ def test_github_instance_bundle_passes_under_its_log_less_root(vectors: pathlib.
 
 
 def test_github_instance_bundle_fails_under_a_root_with_logs(vectors: pathlib.Path) -> None:
-    code, records, _ = run(_demo(vectors))  # the shipped production snapshot
+    code, records, _ = run(_demo(vectors, "--trust-root", str(SHIPPED / "sigstore")))  # production alone
     assert code == 1 and records[0]["step"] in ("timestamp", "tlog", "certificate-chain")
     code, records, _ = run(_demo(vectors, "--custom-trusted-root", str(vectors / "public_good_trusted_root_2026.json")))
     assert code == 1 and records[0]["step"] in ("timestamp", "tlog")
+
+
+# --- the default trust roots: the shipped production and github snapshots ---------------------------
+
+def test_github_instance_bundle_passes_with_the_shipped_snapshots(vectors: pathlib.Path) -> None:
+    """No trust-root option: production and trust-roots/github (GitHub's instance, imported) are both
+    tried; the GitHub-instance bundle passes under the github one, with its RFC 3161 time."""
+    code, records, err = run(_demo(vectors, "--source-ref", "refs/heads/main", "--deny-self-hosted-runners"))
+    assert code == 0, err
+    record = records[0]
+    assert record["tlog"] is False and [t["source"] for t in record["verified_times"]] == ["timestamp"]
+    snap = record["trust_root"]["snapshot"]
+    assert snap["instance"] == "github" and snap["imported"] is True and snap["trusted_root_tuf_proven"] is False
+    assert snap["directory"] == str(SHIPPED / "github") and record["trust_root"]["sha256"] == hashlib.sha256(
+        (vectors / "github_trusted_root.json").read_bytes()).hexdigest()
+    code, records, _ = run(_demo(vectors, "--source-ref", "refs/heads/release"))
+    assert code == 1 and records[0]["step"] == "identity"
+    code, records, _ = run(_demo(vectors, "--repo", "actions/other"))
+    assert code == 1 and records[0]["step"] == "identity"
+    # the same under --trust-root naming the github snapshot alone; --staging has no GitHub root
+    code, _, err = run(_demo(vectors, "--trust-root", str(SHIPPED / "github")))
+    assert code == 0, err
+    code, records, _ = run(_demo(vectors, "--staging"))
+    assert code == 1 and records[0]["step"] in ("timestamp", "tlog", "certificate-chain")
+
+
+def test_public_good_bundle_passes_with_the_shipped_snapshots(vectors: pathlib.Path) -> None:
+    code, records, err = run(reusable(vectors, *REUSABLE, "--signer-repo", ATTEST_REPO))
+    assert code == 0 and records[0]["trust_root"]["snapshot"]["instance"] == "sigstore", err
+    assert records[0]["log"] and records[0]["log_index"] == 96764485
+    code, records, _ = run(reusable(vectors, *REUSABLE, "--signer-repo", "github/other"))
+    assert code == 1 and records[0]["step"] == "identity"
+
+
+def test_a_public_good_bundle_without_its_log_entry_fails_with_the_shipped_snapshots(
+        vectors: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """Its CA is production's, whose root lists logs: never log-less, even with the log-less github
+    root beside it (whose CAs did not issue the certificate)."""
+    document = json.loads((vectors / "reusable-workflow-attestation.sigstore.json").read_text())
+    document["verificationMaterial"]["tlogEntries"] = []
+    stripped = tmp_path / "stripped.sigstore.json"
+    stripped.write_text(json.dumps(document))
+    code, records, err = run([str(vectors / "reusable-workflow-artifact"), "--bundle", str(stripped), *REUSABLE,
+                              "--signer-repo", ATTEST_REPO])
+    assert code == 1 and records[0]["step"] == "tlog" and "lists no log" not in records[0]["error"], err
+    assert "against any of the 2 trusted roots" in records[0]["error"] + (records[0].get("hint") or "")
+
+
+@pytest.mark.parametrize("name", ["github_provenance_demo-0.0.12-py3-none-any-bundle-missing-cert.jsonl",
+                                  "github_provenance_demo-0.0.12-py3-none-any-bundle-missing-verification-material.jsonl"])
+def test_broken_github_bundles_fail_with_the_shipped_snapshots(vectors: pathlib.Path, name: str) -> None:
+    for extra in ([], ["--trust-root", str(SHIPPED / "github")]):
+        code, records, _ = run([str(vectors / "github_provenance_demo-0.0.12-py3-none-any.whl"), "--bundle",
+                                str(vectors / name), "--repo", "actions/attest-demo", *extra])
+        assert code == 4 and records[0]["step"] == "bundle"
+
+
+def _roots(tmp_path: pathlib.Path, *instances: str) -> pathlib.Path:
+    roots = tmp_path / "roots"
+    for instance in instances:
+        shutil.copytree(SHIPPED / instance, roots / instance)
+    return roots
+
+
+def test_without_the_github_snapshot_production_alone_is_used(vectors: pathlib.Path, tmp_path: pathlib.Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGSTORE_OFFLINE_TRUST_ROOTS", str(_roots(tmp_path, "sigstore")))
+    code, records, err = run(_demo(vectors))
+    assert code == 1 and records[0]["step"] in ("timestamp", "tlog", "certificate-chain")
+    assert "warning: the shipped github trust-root snapshot is not installed" in err
+    code, _, err = run(reusable(vectors, *REUSABLE, "--signer-repo", ATTEST_REPO))
+    assert code == 0 and "bundles from GitHub's own Sigstore instance cannot verify" in err
+    code, _, err = run(reusable(vectors, *REUSABLE, "--signer-repo", ATTEST_REPO, "-q"))
+    assert code == 0 and err == ""
+
+
+def test_a_broken_or_old_github_snapshot_is_exit_3(vectors: pathlib.Path, tmp_path: pathlib.Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The github snapshot's pins and age are checked like production's, for every bundle."""
+    roots = _roots(tmp_path, "sigstore", "github")
+    monkeypatch.setenv("SIGSTORE_OFFLINE_TRUST_ROOTS", str(roots))
+    manifest = json.loads((roots / "github" / "manifest.json").read_text())
+    manifest["refreshed_at"] = "2020-01-01T00:00:00Z"
+    (roots / "github" / "manifest.json").write_text(json.dumps(manifest))
+    code, _, err = run(_demo(vectors))
+    assert code == 0 and "days old (imported 2020-01-01T00:00:00Z, not proven through TUF)" in err, err
+    code, records, _ = run(_demo(vectors, "--max-trust-root-age", "2000"))
+    assert code == 3 and records[0]["step"] == "trust-root"
+    assert "github was imported 2020-01-01T00:00:00Z" in records[0]["error"]
+    (roots / "github" / "trusted_root.json").write_bytes(b" " + (SHIPPED / "github" / "trusted_root.json").read_bytes())
+    code, records, _ = run(reusable(vectors, *REUSABLE, "--signer-repo", ATTEST_REPO))
+    assert code == 3 and records[0]["step"] == "trust-root" and "the manifest pins" in records[0]["error"]
 
 
 def test_a_public_good_bundle_never_skips_its_log(vectors: pathlib.Path) -> None:

@@ -339,6 +339,17 @@ def _progress(exc: SigstoreOfflineError) -> Tuple[int, int]:
     return (int(verification), _PROGRESS.index(exc.step) if exc.step in _PROGRESS else -1)
 
 
+def _issued_by(bundle: "Bundle", trust: "TrustMaterial") -> bool:
+    """Whether one of the root's CAs has the name that issued the bundle's certificate: that root's
+    failure says more than another root's (a public-good bundle under GitHub's log-less root fails
+    for want of a timestamp, which is beside the point)."""
+    certificate = bundle.certificate
+    if certificate is None:
+        return False
+    return any(authority.chain and authority.chain[0].subject == certificate.issuer
+               for authority in trust.root.certificate_authorities)
+
+
 def _bundle_file(target: "Target", explicit: Optional[str]) -> str:
     """``explicit``; else beside a file: ``FILE.sigstore``, ``FILE.sigstore.json``, then the
     ``sha256:HEX.jsonl`` that ``gh attestation download`` writes, in the file's directory."""
@@ -361,8 +372,8 @@ def _bundle_file(target: "Target", explicit: Optional[str]) -> str:
 
 def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> GithubResult:
     """Verify the artifact: pass when one bundle of the file passes every check against one of
-    ``trusts``; else raise the most telling failure (the one that got furthest), naming how many
-    bundles failed.
+    ``trusts``; else raise the most telling failure (under the root whose CA issued the bundle's
+    certificate, if any; the one that got furthest), naming how many bundles failed.
 
     Raises:
         VerificationError: no bundle verified.
@@ -381,16 +392,16 @@ def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> 
     bundles = load_bundles(_bundle_file(target, request.bundle))
     name = shown(target.name if target.path is None and target.name is not None else target.spec)
     digests: Dict[str, bytes] = {}
-    failures: List[Tuple[str, SigstoreOfflineError]] = []
+    failures: List[Tuple[str, SigstoreOfflineError, bool]] = []  # (bundle, error, under its issuer's root)
     for label, loaded in bundles:
         if isinstance(loaded, InputError):
-            failures.append((label, loaded))
+            failures.append((label, loaded, False))
             continue
         if target.path is None:
             try:
                 digest = artifact_digest(target, loaded)[0]  # a sha512: digest needs a statement
             except InputError as exc:
-                failures.append((label, exc))
+                failures.append((label, exc, False))
                 continue
         else:
             algorithm = dsse.subject_algorithm(loaded.content) if isinstance(loaded.content, DsseEnvelope) else "sha256"
@@ -401,10 +412,10 @@ def verify_github(request: GithubRequest, trusts: Sequence["TrustMaterial"]) -> 
             try:
                 result = _attempt(loaded, digest, name, request, trust)
             except SigstoreOfflineError as exc:
-                failures.append((label, exc))
+                failures.append((label, exc, _issued_by(loaded, trust)))
                 continue
             return result._replace(bundle=label, bundles=len(bundles))
-    label, worst = max(failures, key=lambda item: _progress(item[1]))
+    label, worst, _ = max(failures, key=lambda item: (item[2], *_progress(item[1])))
     if len(failures) == 1:
         raise worst
     many = f"none of the {len(bundles)} bundle(s) verified" + (

@@ -86,11 +86,14 @@ class TrustChoice(NamedTuple):
         instance: the shipped instance used when ``path`` is ``None`` (``store.PRODUCTION`` or
             ``store.STAGING``).
         max_age_days: refuse a snapshot refreshed more than this many days ago; ``None``: no limit.
+        allow_no_logs: accept a trusted root that lists no transparency log (GitHub's own
+            instance; only ``verify-offline github``, whose bundles then need an RFC 3161 timestamp).
     """
 
     path: Optional[str] = None
     instance: str = store.PRODUCTION
     max_age_days: Optional[int] = None
+    allow_no_logs: bool = False
 
 
 class TrustMaterial(NamedTuple):
@@ -124,9 +127,9 @@ def open_trust(choice: TrustChoice, now: datetime.datetime) -> TrustMaterial:
     if choice.path is not None:
         if not choice.path.strip():
             raise ValueError("the trust-root path is empty")
-        root, info = store.open_trust_root(pathlib.Path(choice.path))
+        root, info = store.open_trust_root(pathlib.Path(choice.path), allow_no_logs=choice.allow_no_logs)
     else:
-        root, info = store.open_shipped(choice.instance)
+        root, info = store.open_shipped(choice.instance, allow_no_logs=choice.allow_no_logs)
     described: Dict[str, Any] = {"source": root.source, "sha256": root.sha256}
     warnings: Tuple[str, ...] = ()
     if info is not None:
@@ -369,6 +372,7 @@ def snapshot_hint(bundle: Bundle, exc: VerificationError, trust: TrustMaterial) 
     if info is None or exc.step not in _SNAPSHOT_STEPS:
         return None
     refreshed = utc(info.refreshed_at)
+    dated = info.dated
     remedy = ("update the distribution's sigstore-offline trust-root package, or run the trust-root refresh job"
               " (docs/trust-roots.md)")
     issued = certchain.not_before(bundle.certificate) if bundle.certificate is not None else None
@@ -376,7 +380,7 @@ def snapshot_hint(bundle: Bundle, exc: VerificationError, trust: TrustMaterial) 
              for e in bundle.tlog_entries if e.integrated_time]
     signed = issued or (min(times) if times else None)
     if signed is not None and signed > info.refreshed_at:
-        return (f"the bundle was signed {utc(signed)}, after this trust-root snapshot was refreshed ({refreshed});"
+        return (f"the bundle was signed {utc(signed)}, after this trust-root snapshot was {dated} ({refreshed});"
                 f" {remedy}")
     unknown_log = any(trust.root.tlog(entry.log_id) is None for entry in bundle.tlog_entries)
     issuer = bundle.certificate.issuer if bundle.certificate is not None else None
@@ -384,7 +388,7 @@ def snapshot_hint(bundle: Bundle, exc: VerificationError, trust: TrustMaterial) 
         authority.chain and authority.chain[0].subject == issuer for authority in trust.root.certificate_authorities)
     if unknown_log or unknown_ca:
         what = "transparency log" if unknown_log else "certificate authority"
-        return (f"the bundle's {what} is not in this trust-root snapshot (refreshed {refreshed}); if it is newer"
+        return (f"the bundle's {what} is not in this trust-root snapshot ({dated} {refreshed}); if it is newer"
                 f" than the snapshot, {remedy}")
     return None
 

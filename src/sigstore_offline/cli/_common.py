@@ -172,8 +172,14 @@ def check_trust_options(args: argparse.Namespace) -> None:
         raise UsageError("--max-trust-root-age must be zero or more days")
 
 
-def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str) -> "TrustMaterial":
-    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``."""
+def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, prog: str,
+                         instance: Optional[str] = None, allow_no_logs: bool = False) -> "TrustMaterial":
+    """Step 2 from the trust-root options; the stale-snapshot warning goes to ``err``.
+
+    ``instance``: the shipped snapshot to open when no trust-root option names one (default:
+    production, or staging with ``--staging``). ``allow_no_logs``: the trusted root may list no
+    transparency log (``verify-offline github`` only).
+    """
     check_trust_options(args)
     from ..request import TrustChoice, open_trust
     from ..trust import store
@@ -182,8 +188,9 @@ def open_trust_from_args(args: argparse.Namespace, err: TextIO, *, quiet: bool, 
     if path is None:
         path = getattr(args, "trusted_root", None)
     max_age = getattr(args, "max_trust_root_age", None)
-    choice = TrustChoice(path=path, instance=store.STAGING if getattr(args, "staging", False) else store.PRODUCTION,
-                         max_age_days=max_age)
+    if instance is None:
+        instance = store.STAGING if getattr(args, "staging", False) else store.PRODUCTION
+    choice = TrustChoice(path=path, instance=instance, max_age_days=max_age, allow_no_logs=allow_no_logs)
     now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read: the snapshot's age
     try:
         trust = open_trust(choice, now)

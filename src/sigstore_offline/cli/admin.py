@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """``sigstore-offline``: the administrator's command (not for build sandboxes).
 
-``sigstore-offline trust-root refresh|verify|show`` -- see man/sigstore-offline.1. ``refresh`` and
-``verify`` need the ``[refresh]`` extra (python-tuf); they import it only when they run, so this
-module, ``show`` and ``--help`` work without it. The clock is read once, here.
+``sigstore-offline trust-root refresh|import|verify|show`` -- see man/sigstore-offline.1. ``refresh``,
+``import`` and ``verify`` need the ``[refresh]`` extra (python-tuf); they import it only when they
+run, so this module, ``show`` and ``--help`` work without it. The clock is read once, here.
 
 Exit status: 0 success; 1 ``verify`` found a problem (or an expired role with ``--require-fresh``),
 or ``refresh --check`` found trust material that would change; 2 usage (also: the ``[refresh]``
 extra is missing); 3 a snapshot's pins fail, or the TUF repository's metadata failed verification
-(rollback, freeze, bad signatures, wrong hashes, oversized data) -- nothing was changed;
+(rollback, freeze, bad signatures, wrong hashes, oversized data), or a file given to ``import`` is
+not what it must be -- nothing was changed;
 4 the repository could not be read (network, HTTP status, stall, timeout); 5 a bug.
 """
 
@@ -25,6 +26,7 @@ from .. import __version__
 from .. import _encoding as enc
 from ..errors import EXIT_BUG, EXIT_FAILED, EXIT_OK, EXIT_USAGE, SigstoreOfflineError, Step, TrustRootError, UsageError
 from ..inputs import read_input
+from ..limits import MAX_TRUSTED_ROOT_BYTES
 from ..trust import snapshot as snap
 from ..trust import store
 
@@ -41,11 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     top = parser.add_subparsers(dest="area", metavar="trust-root", parser_class=_Parser)
     area = top.add_parser("trust-root", help="refresh, verify or show a trust-root snapshot")
-    commands = area.add_subparsers(dest="command", metavar="{refresh,verify,show}", parser_class=_Parser)
+    commands = area.add_subparsers(dest="command", metavar="{refresh,import,verify,show}", parser_class=_Parser)
 
     refresh = commands.add_parser("refresh", help="update a snapshot through TUF (needs the [refresh] extra)")
     refresh.add_argument("--instance", metavar="NAME",
-                         help="instance: sigstore (default), sigstage, or a private one")
+                         help="instance: sigstore (default), sigstage, github, or a private one")
     refresh.add_argument("--tuf-url", metavar="URL", help="TUF repository (default: the snapshot's manifest)")
     refresh.add_argument("--mirror", metavar="URL",
                          help="download from this mirror or local copy of the repository (served over HTTP);"
@@ -60,6 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
                          help="only report; exit 1 if the trust material would change")
     refresh.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                          help="give up when the downloads take longer (default 120)")
+
+    imp = commands.add_parser("import", help="start a snapshot from a TUF root and a trusted root obtained out of"
+                                             " band, marked not TUF-proven (needs the [refresh] extra)")
+    imp.add_argument("--instance", metavar="NAME",
+                     help="the instance (default: the name of --dest); sigstore, sigstage and github are built in")
+    imp.add_argument("--dest", metavar="DIR",
+                     help="the new snapshot's directory (default: the installed one of --instance); must not hold one")
+    imp.add_argument("--bootstrap-root", metavar="FILE", required=True,
+                     help="the instance's TUF root.json: the anchor the next refresh starts from")
+    imp.add_argument("--trusted-root", metavar="FILE", required=True,
+                     help="the trusted_root.json, or JSON Lines (.jsonl) as gh attestation trusted-root prints")
+    imp.add_argument("--line", type=int, metavar="N",
+                     help="take the trusted root on line N of --trusted-root (needed for a .jsonl of several)")
+    imp.add_argument("--tuf-url", metavar="URL", help="the instance's TUF repository (default: the built-in one)")
+    imp.add_argument("--source-note", metavar="TEXT",
+                     help="words appended to the manifest's source (how and when the files were obtained)")
 
     verify = commands.add_parser("verify", help="re-check a snapshot's TUF chain offline (needs the [refresh] extra)")
     verify.add_argument("dir", nargs="?", metavar="DIR", help="snapshot directory (default: the installed one)")
@@ -135,6 +153,30 @@ def _refresh(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> i
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> int:
+    from ..refresh import imported
+
+    if args.dest is None and args.instance is None:
+        raise UsageError("give --instance NAME or --dest DIR: where the imported snapshot goes")
+    dest = _directory(args)
+    tuf_root = read_input(args.bootstrap_root, limit=512 * 1024, what="--bootstrap-root", step="", error=UsageError)
+    raw = read_input(args.trusted_root, limit=MAX_TRUSTED_ROOT_BYTES * 4, what="--trusted-root", step="",
+                     error=UsageError)
+    trusted_root, origin = imported.pick_line(raw, args.line, source=pathlib.Path(args.trusted_root).name,
+                                              jsonl=args.trusted_root.endswith(".jsonl"))
+    out.write(f"importing {dest}\n")
+    try:
+        outcome = imported.import_snapshot(dest, now=now, tuf_root=tuf_root, trusted_root=trusted_root, origin=origin,
+                                           instance=args.instance, tuf_url=args.tuf_url, source_note=args.source_note)
+    except OSError as exc:
+        raise TrustRootError(f"cannot write the snapshot {dest}: {exc}", step=Step.TRUST_ROOT) from None
+    for line in outcome.lines:
+        out.write(line + "\n")
+    out.write(f"wrote {dest}: imported {enc.utc(now)}, root v{outcome.root_version}; nothing in it is TUF-proven"
+              f" until sigstore-offline trust-root refresh --dest {dest} proves it\n")
+    return EXIT_OK
+
+
 def _verify(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> int:
     from ..refresh import audit
 
@@ -164,7 +206,8 @@ def describe(directory: pathlib.Path, now: datetime.datetime) -> Dict[str, Any]:
     from ..trust.trusted_root import parse_trusted_root
 
     info, files = snap.read_pinned(directory)
-    root = parse_trusted_root(files["trusted_root.json"], source=str(directory / "trusted_root.json"))
+    root = parse_trusted_root(files["trusted_root.json"], source=str(directory / "trusted_root.json"),
+                              allow_no_logs=True)
     tuf: Dict[str, Any] = {}
     for role, name in snap.TUF_METADATA.items():
         if name in files:
@@ -177,7 +220,7 @@ def describe(directory: pathlib.Path, now: datetime.datetime) -> Dict[str, Any]:
                 tuf[role] = {"unreadable": True}
     return {
         "directory": str(directory), "instance": info.instance, "tuf_url": info.tuf_url, "source": info.source,
-        "refreshed_at": enc.utc(info.refreshed_at), "age_days": round(info.age_days(now), 1),
+        "refreshed_at": enc.utc(info.refreshed_at), "age_days": round(info.age_days(now), 1), "imported": info.imported,
         "tool_version": info.tool_version, "tuf_versions": dict(info.tuf_versions), "tuf": tuf,
         "files": {name: {"sha256": pin.sha256, "length": pin.length, "tuf_proven": pin.tuf_proven}
                   for name, pin in sorted(info.files.items())},
@@ -197,7 +240,8 @@ def _show(args: argparse.Namespace, now: datetime.datetime, out: TextIO) -> int:
         f"instance:     {doc['instance']}",
         f"TUF repo:     {doc['tuf_url'] or '(none recorded)'}",
         f"source:       {doc['source']}",
-        f"refreshed at: {doc['refreshed_at']} ({doc['age_days']} days ago)",
+        f"{'imported at:' if doc['imported'] else 'refreshed at:':<13} {doc['refreshed_at']} ({doc['age_days']} days ago)"
+        + ("; not proven through TUF" if doc["imported"] else ""),
         f"written by:   sigstore-offline {doc['tool_version']}",
     ]
     root = doc["tuf"].get("root")
@@ -231,9 +275,9 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
     try:
         args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         if args.area is None or getattr(args, "command", None) is None:
-            raise UsageError("give a command: sigstore-offline trust-root {refresh,verify,show} (see --help)")
+            raise UsageError("give a command: sigstore-offline trust-root {refresh,import,verify,show} (see --help)")
         now = datetime.datetime.now(datetime.timezone.utc)  # the only clock read
-        handler = {"refresh": _refresh, "verify": _verify, "show": _show}[args.command]
+        handler = {"refresh": _refresh, "import": _import, "verify": _verify, "show": _show}[args.command]
         return handler(args, now, out)
     except SigstoreOfflineError as exc:
         err.write(f"{PROG}: error: {exc}\n")

@@ -114,8 +114,26 @@ def policy_from_args(args: argparse.Namespace) -> AttestationPolicy:
 
 
 def trust_from_args(args: argparse.Namespace, err: TextIO) -> List[TrustMaterial]:
+    """The trust roots a bundle is tried against, in order: those of ``--custom-trusted-root``; the
+    one ``--trust-root``/``--trusted-root``/``--staging`` names (it may list no log); by default the
+    shipped production snapshot and the shipped ``github`` snapshot (GitHub's own instance, no log:
+    its bundles need an RFC 3161 timestamp). A missing ``github`` snapshot is a warning (production
+    alone is used); a broken one, or one past ``--max-trust-root-age``, is exit 3."""
     if args.custom_trusted_root is None:
-        return [_common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG)]
+        explicit = args.trust_root is not None or args.trusted_root is not None or args.staging
+        trusts = [_common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG, allow_no_logs=explicit)]
+        if not explicit:
+            from ..trust import store
+
+            directory = store.shipped_dir() / store.GITHUB
+            if directory.is_dir():
+                trusts.append(_common.open_trust_from_args(args, err, quiet=args.quiet, prog=PROG,
+                                                           instance=store.GITHUB, allow_no_logs=True))
+            elif not args.quiet:
+                err.write(f"{PROG}: warning: the shipped {store.GITHUB} trust-root snapshot is not installed"
+                          f" ({directory}): bundles from GitHub's own Sigstore instance cannot verify; only the"
+                          " production snapshot is used\n")
+        return trusts
     from ..github import load_trusted_roots
 
     roots, warnings = load_trusted_roots(args.custom_trusted_root)

@@ -219,6 +219,9 @@ def _audit(directory: pathlib.Path, *, at: Optional[datetime.datetime], allow_un
             problem(f"no TUF targets metadata, yet the manifest marks {', '.join(claimed)} tuf_proven")
     if not proven_root:
         words = "trusted_root.json is not TUF-proven: this snapshot holds no targets metadata listing it"
+        if info.imported:
+            words += (f"; it was imported {utc(info.refreshed_at)} from files obtained out of band"
+                      " (trust-root refresh proves it through TUF)")
         findings.append(Finding("note" if allow_unproven else "problem",
                                 words + (" (accepted: --allow-unproven)" if allow_unproven else "")))
 

@@ -52,6 +52,9 @@ __all__ = [
 KNOWN_INSTANCES = {
     "sigstore": "https://tuf-repo-cdn.sigstore.dev",
     "sigstage": "https://tuf-repo-cdn.sigstage.dev",
+    # GitHub's own instance (private repositories' attestations; no transparency log): the TUF
+    # repository ``gh attestation trusted-root`` reads; its root ships in trust-roots/github.
+    "github": "https://tuf-repo.github.com",
 }
 TRUSTED_ROOT = "trusted_root.json"
 # Copied into the snapshot when the repository's targets list them.
@@ -282,7 +285,9 @@ def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[st
                                  f" older than v{old_version} in the current snapshot {dest}", step=Step.TUF_REFRESH)
 
     # Step 4: the new snapshot.
-    new_root = parse_trusted_root(files[TRUSTED_ROOT], source=f"{url} {TRUSTED_ROOT}")
+    # A root that lists no transparency log (GitHub's instance) is carried as served: which
+    # bundles may verify without a log is the verifier's decision (verify-offline github only).
+    new_root = parse_trusted_root(files[TRUSTED_ROOT], source=f"{url} {TRUSTED_ROOT}", allow_no_logs=True)
     # The root chain kept: the current snapshot's (when its last root is the anchor, it goes on from
     # there) followed by the roots this refresh walked, so a routine refresh does not drop the proof
     # of how the anchor was reached. A kept root keeps its tuf_proven flag; root.json stays proven
@@ -309,7 +314,7 @@ def refresh(dest: pathlib.Path, *, now: datetime.datetime, instance: Optional[st
     # Step 5: the diff, shown before anything is replaced.
     old_root: Optional[TrustedRoot] = None
     if TRUSTED_ROOT in old_files:
-        old_root = parse_trusted_root(old_files[TRUSTED_ROOT], source=str(dest / TRUSTED_ROOT))
+        old_root = parse_trusted_root(old_files[TRUSTED_ROOT], source=str(dest / TRUSTED_ROOT), allow_no_logs=True)
     changes = diff.snapshot_changes({k: v for k, v in old_files.items() if not _is_history(k)},
                                     files, old_root, new_root)
     needs_review = any(old_files.get(n) != files.get(n) for n in REVIEWED)

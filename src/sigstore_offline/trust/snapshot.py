@@ -15,6 +15,13 @@ snapshot judged later; what "fresh" means for a build is the age, checked by :fu
 (warning after :data:`STALE_AFTER_DAYS`, refusal past a caller's limit). A manifest that claims a
 refresh after its own pinned, TUF-proven ``timestamp.json`` had expired is refused: its age would
 be a lie.
+
+Imported snapshots. ``sigstore-offline trust-root import`` writes a snapshot from a TUF root and a
+``trusted_root.json`` obtained out of band (GitHub's instance, shipped from what ``gh attestation
+trusted-root`` printed): nothing in it is TUF-proven, its manifest says ``"imported": true``, and
+``refreshed_at`` is the time of the import -- the age counts from it and every message says
+"imported". The next ``trust-root refresh`` proves (or replaces) the files through TUF and drops
+the flag.
 """
 
 from __future__ import annotations
@@ -73,6 +80,14 @@ class SnapshotInfo(NamedTuple):
     # The expiry of the pinned, TUF-proven timestamp.json (None without one): refreshed_at is at
     # or before it (checked by read_pinned).
     timestamp_expires: Optional[datetime.datetime] = None
+    # Written by ``trust-root import`` from files obtained out of band: ``refreshed_at`` is the
+    # time of the import, nothing was proven through TUF.
+    imported: bool = False
+
+    @property
+    def dated(self) -> str:
+        """What ``refreshed_at`` is the time of, for messages: ``refreshed`` or ``imported``."""
+        return "imported" if self.imported else "refreshed"
 
     def age_days(self, now: datetime.datetime) -> float:
         """Days since the proving refresh (negative when ``refreshed_at`` is after ``now``)."""
@@ -89,6 +104,7 @@ class SnapshotInfo(NamedTuple):
             "instance": self.instance,
             "refreshed_at": enc.utc(self.refreshed_at),
             "age_days": round(self.age_days(now), 1),
+            "imported": self.imported,
             "trusted_root_tuf_proven": self.tuf_proven,
             "tuf_timestamp_expires": enc.utc(self.timestamp_expires) if self.timestamp_expires else None,
             "stale": self.age_days(now) > STALE_AFTER_DAYS,
@@ -106,20 +122,22 @@ def check_age(info: SnapshotInfo, now: datetime.datetime, *, max_age_days: Optio
     """
     age = info.age_days(now)
     when = enc.utc(info.refreshed_at)
+    dated = info.dated
     update = ("update the distribution's trust-root package, or run the refresh job"
               " (sigstore-offline trust-root refresh on a networked host)")
     if info.refreshed_at - now > CLOCK_SKEW:
-        words = (f"trust-root snapshot {info.directory} says it was refreshed {when}, {-age:.0f} days after"
+        words = (f"trust-root snapshot {info.directory} says it was {dated} {when}, {-age:.0f} days after"
                  f" the current time {enc.utc(now)}: the clock or the manifest is wrong, its age is unknown")
         if max_age_days is not None:
             raise TrustRootError(words, step=Step.TRUST_ROOT, hint="check the clock, or " + update)
         return [words]
     if max_age_days is not None and age > max_age_days:
         raise TrustRootError(
-            f"trust-root snapshot {info.directory} was refreshed {when}, {age:.0f} days ago,"
+            f"trust-root snapshot {info.directory} was {dated} {when}, {age:.0f} days ago,"
             f" older than the limit of {max_age_days:g} days", step=Step.TRUST_ROOT, hint=update)
     if age > stale_after_days:
-        return [f"trust-root snapshot {info.directory} is {age:.0f} days old (refreshed {when});"
+        how = f"{dated} {when}" + (", not proven through TUF" if info.imported else "")
+        return [f"trust-root snapshot {info.directory} is {age:.0f} days old ({how});"
                 f" a newer one may know logs, CAs and keys that bundles use: {update}"]
     return []
 
@@ -175,6 +193,11 @@ def _parse_manifest(directory: pathlib.Path, data: bytes) -> SnapshotInfo:
                                  proven)
     if "trusted_root.json" not in files:
         raise ValueError("trusted_root.json is not pinned")
+    imported = doc.get("imported", False)
+    if not isinstance(imported, bool):
+        raise ValueError("imported must be true or false")
+    if imported and any(pin.tuf_proven for pin in files.values()):
+        raise ValueError("an imported snapshot marks a file tuf_proven")
     versions_raw = enc.obj(doc.get("tuf_versions") or {}, "manifest.tuf_versions")
     versions = {role: enc.int64(v, f"tuf_versions.{role}") for role, v in versions_raw.items()}
     return SnapshotInfo(
@@ -186,6 +209,7 @@ def _parse_manifest(directory: pathlib.Path, data: bytes) -> SnapshotInfo:
         tool_version=enc.string(doc.get("tool_version") or "", "manifest.tool_version"),
         tuf_versions=versions,
         files=files,
+        imported=imported,
     )
 
 
@@ -236,21 +260,27 @@ def read_pinned(directory: pathlib.Path) -> Tuple[SnapshotInfo, Dict[str, bytes]
     return info, contents
 
 
-def load_snapshot(directory: pathlib.Path) -> Tuple[TrustedRoot, SnapshotInfo]:
+def load_snapshot(directory: pathlib.Path, *, allow_no_logs: bool = False) -> Tuple[TrustedRoot, SnapshotInfo]:
     """Check every pin of ``directory/manifest.json``, then parse the pinned ``trusted_root.json``.
+
+    ``allow_no_logs``: accept a trusted root that lists no transparency log (GitHub's own
+    instance; only ``verify-offline github`` verifies against one, see
+    :func:`sigstore_offline.trust.trusted_root.parse_trusted_root`).
 
     Raises :class:`TrustRootError` as :func:`read_pinned` does, or when ``trusted_root.json`` does
     not parse.
     """
     info, contents = read_pinned(directory)
-    root = parse_trusted_root(contents["trusted_root.json"], source=str(directory / "trusted_root.json"))
+    root = parse_trusted_root(contents["trusted_root.json"], source=str(directory / "trusted_root.json"),
+                              allow_no_logs=allow_no_logs)
     return root, info
 
 
 def manifest_bytes(files: Mapping[str, bytes], *, instance: str, tuf_url: str, source: str,
                    refreshed_at: datetime.datetime, tool_version: str, tuf_versions: Mapping[str, int],
-                   tuf_proven: Tuple[str, ...] = ()) -> bytes:
+                   tuf_proven: Tuple[str, ...] = (), imported: bool = False) -> bytes:
     """The manifest for ``files`` (name -> bytes), canonical: sorted keys, two-space indent, final newline.
+    ``imported`` (``trust-root import``) adds ``"imported": true``; nothing may then be ``tuf_proven``.
 
     Raises ValueError for a name :func:`load_snapshot` would refuse, or without ``trusted_root.json``.
     """
@@ -264,9 +294,13 @@ def manifest_bytes(files: Mapping[str, bytes], *, instance: str, tuf_url: str, s
         raise ValueError("trusted_root.json is not among the files")
     if len(pins) > MAX_FILES:
         raise ValueError(f"more than {MAX_FILES} files")
-    document = {"format": FORMAT, "instance": instance, "tuf_url": tuf_url, "source": source,
-                "refreshed_at": enc.utc(refreshed_at), "tool_version": tool_version,
-                "tuf_versions": dict(tuf_versions), "files": pins}
+    if imported and tuf_proven:
+        raise ValueError("an imported snapshot has no TUF-proven file")
+    document: Dict[str, Any] = {"format": FORMAT, "instance": instance, "tuf_url": tuf_url, "source": source,
+                                "refreshed_at": enc.utc(refreshed_at), "tool_version": tool_version,
+                                "tuf_versions": dict(tuf_versions), "files": pins}
+    if imported:
+        document["imported"] = True
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 
 

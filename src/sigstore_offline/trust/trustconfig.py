@@ -63,7 +63,7 @@ def _config(doc: Mapping[str, Any]) -> Mapping[str, Any]:
     return root
 
 
-def parse_client_trust_config(data: bytes, *, source: str) -> TrustedRoot:
+def parse_client_trust_config(data: bytes, *, source: str, allow_no_logs: bool = False) -> TrustedRoot:
     """The trusted root inside a ClientTrustConfig file; TrustRootError naming the problem.
 
     The embedded ``trustedRoot`` is parsed by the ordinary trusted-root parser from its compact,
@@ -75,11 +75,13 @@ def parse_client_trust_config(data: bytes, *, source: str) -> TrustedRoot:
     except ValueError as exc:
         raise TrustRootError(f"{source}: not a valid client trust config: {exc}", step=Step.TRUST_ROOT) from None
     embedded = json.dumps(root, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-    return parse_trusted_root(embedded, source=f"{source} (trustedRoot of a client trust config)")
+    return parse_trusted_root(embedded, source=f"{source} (trustedRoot of a client trust config)",
+                              allow_no_logs=allow_no_logs)
 
 
-def parse_trust_file(data: bytes, *, source: str) -> TrustedRoot:
-    """A ``trusted_root.json`` or a ClientTrustConfig file, told apart by the top-level mediaType."""
+def parse_trust_file(data: bytes, *, source: str, allow_no_logs: bool = False) -> TrustedRoot:
+    """A ``trusted_root.json`` or a ClientTrustConfig file, told apart by the top-level mediaType.
+    ``allow_no_logs``: the trusted root may list no transparency log (``verify-offline github``)."""
     if is_client_trust_config(data):
-        return parse_client_trust_config(data, source=source)
-    return parse_trusted_root(data, source=source)
+        return parse_client_trust_config(data, source=source, allow_no_logs=allow_no_logs)
+    return parse_trusted_root(data, source=source, allow_no_logs=allow_no_logs)
