@@ -11,7 +11,7 @@ from helpers import REPO
 
 # Files that are data or a licence text themselves, or whose format has no comments.
 EXEMPT_SUFFIXES = (".json", ".md", ".txt", ".toml", ".cfg", ".gz", ".tar", ".sigstore", ".pem", ".pub")
-EXEMPT_NAMES = {"LICENSE", "LICENSE.GPL-2", "Manifest", "repo_name", "categories", "format", "compat", "watch",
+EXEMPT_NAMES = {"LICENSE", "LICENSE.MIT", "LICENSE.GPL-2", "Manifest", "repo_name", "categories", "format", "compat", "watch",
                 "changelog", "copyright", ".gitignore", "py.typed", "control"}
 LICENCE = {"packaging/gentoo/": "GPL-2.0-only"}
 

@@ -246,7 +246,7 @@ RPMLINT_ACCEPTED: Dict[str, str] = {
 FEDORA_LIKE_RPMLINT = """\
 Filters = ["no-signature", "no-packager-tag", "no-group-tag"]
 CompressExtension = "gz"
-ValidLicenses = ["Apache-2.0"]
+ValidLicenses = ["Apache-2.0", "MIT"]
 """
 
 

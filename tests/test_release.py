@@ -88,8 +88,8 @@ def test_wheel_has_pep639_metadata_and_the_trust_roots(dists: Tuple[pathlib.Path
         headers = zf.read(metadata).decode().split("\n\n", 1)[0].splitlines()
         (licence,) = [n for n in names if n.endswith("LICENSE")]
         text = zf.read(licence).decode()
-    assert "License-Expression: Apache-2.0" in headers
-    assert "License-File: LICENSE" in headers
+    assert "License-Expression: Apache-2.0 AND MIT" in headers
+    assert "License-File: LICENSE" in headers and "License-File: LICENSE.MIT" in headers
     assert not [h for h in headers if h.startswith("License: ")], headers
     assert "Apache License" in text and "Version 2.0, January 2004" in text
     assert "sigstore_offline/trust_roots/sigstore/trusted_root.json" in names
