@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from sigstore_offline.errors import InputError, VerificationError
 from sigstore_offline.trust.trusted_root import LogKey, ValidityWindow
-from sigstore_offline.verify.checkpoint import verify_checkpoint
+from sigstore_offline.verify.checkpoint import Checkpoint, parse_checkpoint, verify_checkpoint
 
 ROOT = hashlib.sha256(b"root").digest()
 START = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
@@ -114,8 +114,11 @@ def test_malformed_notes_are_input_errors(text: str) -> None:
     assert info.value.step == "checkpoint"
 
 
-def test_note_without_signatures_fails() -> None:
+def test_note_without_signatures_parses_and_fails() -> None:
+    """Parse, then compare: a note without signature lines is well formed (parse_checkpoint gives
+    no signatures); that the log's signature is missing is a failed check (exit 1)."""
     private = ec.generate_private_key(ec.SECP256R1())
     text = "log.test\n10\n" + base64.b64encode(ROOT).decode() + "\n\n"
+    assert parse_checkpoint(text) == Checkpoint("log.test", 10, ROOT, text[:-1].encode(), ())
     with pytest.raises(VerificationError, match="no signature"):
         verify_checkpoint(text, log=_log(private, "PKIX_ECDSA_P256_SHA_256"), tree_size=10, root_hash=ROOT)

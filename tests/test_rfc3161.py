@@ -27,7 +27,7 @@ from sigstore_offline._encoding import b64decode
 from sigstore_offline.errors import InputError, TrustRootError, VerificationError
 from sigstore_offline.trust.trusted_root import Authority, TrustedRoot, ValidityWindow, parse_trusted_root
 from sigstore_offline.verify.certchain import not_after
-from sigstore_offline.verify.rfc3161 import VerifiedTimestamp, verify_timestamp
+from sigstore_offline.verify.rfc3161 import SIGNED_DATA, TST_INFO, TimestampToken, VerifiedTimestamp, parse_timestamp, verify_timestamp
 from helpers import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, unavailable
 from tests.testinstance.tsa import HASH_OIDS, Options, TestTSA
 
@@ -141,6 +141,49 @@ def test_validity_window_end_is_inclusive() -> None:
 
 def test_start_of_window_is_inclusive() -> None:
     assert verify(tsa().timestamp(SIG, gen_time=GEN), authorities((tsa(), {"start": GEN}))).time == GEN
+
+
+def test_parse_returns_typed_fields() -> None:
+    """parse_timestamp reads the grammar only: the typed value carries what the checks compare."""
+    token = tsa().timestamp(SIG, gen_time=GEN, embed_certs=True)
+    parsed = parse_timestamp(token)
+    assert isinstance(parsed, TimestampToken) and (parsed.status, parsed.content_type) == (0, SIGNED_DATA)
+    signed_data = parsed.signed_data
+    assert signed_data is not None and signed_data.version == 3 and signed_data.e_content_type == TST_INFO
+    assert signed_data.tst_info is not None and signed_data.tst_info.gen_time == GEN
+    assert signed_data.tst_info.hashed_message == hashlib.sha256(SIG).digest()
+    assert not signed_data.has_crls and len(signed_data.certificates) == 2
+    (signer,) = signed_data.signer_infos
+    assert signer.version == 1 and signer.sid[0] == "issuer-serial" and signer.signed_attributes is not None
+    assert signer.signed_attributes.content_types == (TST_INFO,) and len(signer.signed_attributes.message_digests) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"status": 2}, "the TSA response status is rejection"),
+        ({"content_type": "1.2.840.113549.1.7.1"}, "the token's content type is 1.2.840.113549.1.7.1"),
+        ({"e_content_type": "1.2.840.113549.1.7.1"}, "the signed content type is 1.2.840.113549.1.7.1"),
+        ({"signer_info_count": 0}, "the token has 0 SignerInfos"),
+        ({"signature_oid": "1.2.3.4"}, "unsupported signature algorithm 1.2.3.4"),
+        ({"duplicate_attribute": True}, "appears twice"),
+    ],
+)
+def test_wrong_values_parse_and_fail_the_checks(options: Dict[str, Any], message: str) -> None:
+    """A well-formed token with a value that is not the required one parses (no InputError) and
+    fails a check (VerificationError, exit 1)."""
+    token = built(**options)
+    assert isinstance(parse_timestamp(token), TimestampToken)
+    fails(token, message=message)
+
+
+def test_refusal_without_a_token_parses_and_fails_on_its_status() -> None:
+    """RFC 3161 2.4.2: a response that is not granted need not carry a token; a granted one must."""
+    refusal = der.tlv(der.SEQUENCE, der.tlv(der.SEQUENCE, der.tlv(der.INTEGER, b"\x02")))
+    assert parse_timestamp(refusal) == TimestampToken(2, "", None)
+    fails(refusal, message="the TSA response status is rejection, expected granted (0)")
+    granted = der.tlv(der.SEQUENCE, der.tlv(der.SEQUENCE, der.tlv(der.INTEGER, b"\x00")))
+    fails(granted, error=InputError, message="TimeStampResp: missing timeStampToken")
 
 
 # --- negative: one test per check -------------------------------------------------------------------
@@ -464,14 +507,25 @@ def _embedded_certificates(token: bytes) -> range:
     return range(certs.content_start, certs.end) if certs else range(0)
 
 
+def _expected_error(token: bytes) -> type:
+    """Parse, then compare: InputError exactly when the parser refuses the token, else VerificationError."""
+    try:
+        parse_timestamp(token)
+    except InputError:
+        return InputError
+    return VerificationError
+
+
 def _check_mutation(original: bytes, mutated: bytes, auths: Sequence[Authority], signature: bytes) -> None:
     """Every byte of a token counts: the signed parts by signature, the status and the structure by
     checks, and the unsigned embedded certificates by comparison with the trusted chain. So any
-    real change must fail, with InputError or VerificationError only."""
+    real change must fail: with InputError where the parser refuses it, else VerificationError."""
     if mutated == original:
         return
+    expected = _expected_error(mutated)
     with pytest.raises((InputError, VerificationError)) as info:
         verify_timestamp(mutated, signature=signature, authorities=auths)
+    assert type(info.value) is expected, info.value
     assert info.value.step == "timestamp"
 
 
@@ -501,9 +555,12 @@ def _test_tokens() -> Tuple[bytes, ...]:
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300))
 def test_fuzz_random_bytes(data: bytes) -> None:
-    """Arbitrary bytes: only InputError or VerificationError, never another exception, never a pass."""
-    with pytest.raises((InputError, VerificationError)):
+    """Arbitrary bytes: the parser raises only InputError; verification then only VerificationError;
+    never another exception, never a pass."""
+    expected = _expected_error(data)
+    with pytest.raises((InputError, VerificationError)) as info:
         verify(data)
+    assert type(info.value) is expected and info.value.step == "timestamp", info.value
 
 
 @settings(max_examples=600, deadline=None)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from helpers import EXAMPLE_BUNDLE
-from sigstore_offline.errors import VerificationError
+from sigstore_offline.errors import InputError, VerificationError
 from sigstore_offline.model import DsseEnvelope, DsseSignature, MessageSignature, parse_bundle
 from sigstore_offline.policy import OIDC_ISSUER_LEGACY, OIDC_ISSUER_V2, OTHERNAME_SAN, Identity, summarise
 from sigstore_offline.verify import dsse, sct, tlog
@@ -213,15 +213,26 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+# Well-formed bodies that describe another signing event: VerificationError (exit 1).
 BODY_EDITS: Dict[str, Callable[[Dict[str, Any]], None]] = {
-    "kind-differs": lambda b: b.update(kind="hashedrekord"),
+    "kind-differs": lambda b: b.update(kind="rekord"),
+    "api-version-differs": lambda b: b.update(apiVersion="0.0.2"),
     "payload-hash": lambda b: b["spec"]["payloadHash"].update(value="00" * 32),
     "payload-hash-algorithm": lambda b: b["spec"]["payloadHash"].update(algorithm="sha512"),
     "signature": lambda b: b["spec"]["signatures"][0].update(signature=_b64(b"\x30\x00")),
     "verifier": lambda b: b["spec"]["signatures"][0].update(verifier=_b64(b"-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----\n")),
     "extra-signature": lambda b: b["spec"]["signatures"].append(b["spec"]["signatures"][0]),
-    "no-spec": lambda b: b.pop("spec"),
-    "spec-not-object": lambda b: b.update(spec=[]),
+    "no-signature": lambda b: b["spec"].update(signatures=[]),
+}
+BODY_MISMATCH_MESSAGES = {
+    "kind-differs": "entry body is rekord 0.0.1, the bundle says dsse 0.0.1",
+    "api-version-differs": "entry body is dsse 0.0.2, the bundle says dsse 0.0.1",
+    "payload-hash": "logged payload hash differs from the envelope's payload",
+    "payload-hash-algorithm": "entry payload hash algorithm is 'sha512', expected sha256",
+    "signature": "logged DSSE signature differs from the envelope's",
+    "verifier": "logged DSSE verifier differs from the bundle's certificate or key",
+    "extra-signature": "entry logs 2 signature(s), the envelope carries 1",
+    "no-signature": "entry logs 0 signature(s), the envelope carries 1",
 }
 
 
@@ -231,7 +242,72 @@ def test_entry_body_must_describe_the_bundle(name: str) -> None:
     with pytest.raises(VerificationError) as info:
         tlog.verify_entry_body(entry, bundle, public_key=bundle.certificate.public_key(),
                                artifact_digest=_statement_digest())
+    assert type(info.value) is VerificationError and info.value.exit_code == 1
     assert info.value.step == "tlog-entry"
+    assert info.value.message == BODY_MISMATCH_MESSAGES[name]
+
+
+# Bodies that cannot be read as the kind they declare: InputError (exit 4), at the step that parses
+# them, whatever they would have been compared with.
+MALFORMED_BODIES: Dict[str, Callable[[Dict[str, Any]], None]] = {
+    "no-spec": lambda b: b.pop("spec"),
+    "spec-not-object": lambda b: b.update(spec=[]),
+    "kind-not-string": lambda b: b.update(kind=["dsse"]),
+    "no-api-version": lambda b: b.pop("apiVersion"),
+    "spec-of-another-kind": lambda b: b.update(kind="hashedrekord"),
+    "payload-hash-not-hex": lambda b: b["spec"]["payloadHash"].update(value="zz"),
+    "payload-hash-without-value": lambda b: b["spec"]["payloadHash"].pop("value"),
+    "signature-not-base64": lambda b: b["spec"]["signatures"][0].update(signature="%%%"),
+    "signatures-not-list": lambda b: b["spec"].update(signatures={}),
+    "verifier-missing": lambda b: b["spec"]["signatures"][0].pop("verifier"),
+    "too-many-signatures": lambda b: b["spec"].update(signatures=b["spec"]["signatures"] * 17),
+}
+MALFORMED_MESSAGES = {
+    "no-spec": "entry body: missing required field 'spec'",
+    "spec-not-object": "entry body spec: expected an object, found a list",
+    "kind-not-string": "entry body.kind: expected a string, found a list",
+    "no-api-version": "entry body: missing required field 'apiVersion'",
+    "spec-of-another-kind": "spec.data: expected an object, found null",
+    "payload-hash-not-hex": "spec.payloadHash.value: not hex",
+    "payload-hash-without-value": "spec.payloadHash: missing required field 'value'",
+    "signature-not-base64": "spec.signatures[0].signature",
+    "signatures-not-list": "spec.signatures: expected a list, found an object",
+    "verifier-missing": "spec.signatures[0]: missing required field 'verifier'",
+    "too-many-signatures": "spec.signatures: 17 items, more than the limit of 16",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED_BODIES))
+def test_malformed_entry_body_is_input_error(name: str) -> None:
+    bundle, entry = _with_body(MALFORMED_BODIES[name])
+    with pytest.raises(InputError) as info:
+        tlog.verify_entry_body(entry, bundle, public_key=bundle.certificate.public_key(),
+                               artifact_digest=_statement_digest())
+    assert type(info.value) is InputError and info.value.exit_code == 4
+    assert info.value.step == "tlog-entry"
+    assert info.value.message.startswith("log entry body is malformed: " + MALFORMED_MESSAGES[name]), info.value.message
+
+
+@pytest.mark.parametrize("data", [b"", b"{", b"[]", b'{"kind": "dsse", "kind": "dsse"}', b"\xff"])
+def test_entry_body_that_is_not_a_json_object_is_input_error(data: bytes) -> None:
+    with pytest.raises(InputError) as info:
+        tlog.parse_entry_body(data)
+    assert info.value.step == "tlog-entry" and info.value.message.startswith("log entry body is malformed: ")
+
+
+def test_parse_entry_body_returns_typed_fields() -> None:
+    entry = _example().tlog_entries[0]
+    body = tlog.parse_entry_body(entry.canonicalized_body)
+    assert (body.kind, body.api_version, body.digest_algorithm) == ("dsse", "0.0.1", "sha256")
+    assert body.digest == hashlib.sha256(_example().content.payload).digest()
+    assert body.payload_type is None and len(body.signatures) == 1
+    assert body.signatures[0].signer.form == "pem" and body.signatures[0].signer.data.startswith(b"-----BEGIN")
+    assert body.signatures[0].signature == _example().content.signatures[0].signature
+
+
+def test_a_kind_outside_the_supported_set_is_read_no_further() -> None:
+    body = tlog.parse_entry_body(b'{"apiVersion":"0.0.1","kind":"rekord","spec":{"anything":1}}')
+    assert body == tlog.EntryBody("rekord", "0.0.1", "", b"", None, ())
 
 
 def test_unsupported_entry_kind_is_rejected() -> None:
@@ -273,8 +349,11 @@ def test_set_step_needs_a_promise_and_an_integrated_time() -> None:
 def test_intoto_entry_needs_a_dsse_bundle() -> None:
     bundle = _example()
     message = MessageSignature(b"sig", "SHA2_256", _statement_digest())
+    body = {"apiVersion": "0.0.2", "kind": "intoto", "spec": {"content": {
+        "envelope": {"payloadType": "application/vnd.in-toto+json", "signatures": []},
+        "payloadHash": {"algorithm": "sha256", "value": "00" * 32}}}}
     entry = bundle.tlog_entries[0]._replace(kind="intoto", kind_version="0.0.2",
-                                            canonicalized_body=b'{"apiVersion":"0.0.2","kind":"intoto","spec":{}}')
+                                            canonicalized_body=json.dumps(body).encode())
     with pytest.raises(VerificationError, match="intoto entry needs a DSSE bundle"):
         tlog.verify_entry_body(entry, bundle._replace(content=message), public_key=bundle.certificate.public_key(),
                                artifact_digest=_statement_digest())

@@ -53,7 +53,8 @@ class Defaults(NamedTuple):
 
 
 class Entry(NamedTuple):
-    index: int
+    # The field shadows tuple.index, which mypy reports; the name is public (cli, --json "entry").
+    index: int  # type: ignore[assignment]
     name: str  # what the verdict calls it: the artifact as written in the manifest
     path: Optional[str]  # the file to hash, or None for a digest
     digest: Optional[bytes]

@@ -257,7 +257,7 @@ def load_trusted_roots(path: str) -> Tuple[List["TrustMaterial"], List[str]]:
         except TrustRootError as exc:
             problems.append(exc.message)
             continue
-        roots.append(TrustMaterial(root, None, {"source": root.source, "sha256": root.sha256}, None, False))
+        roots.append(TrustMaterial(root, None, {"source": root.source, "sha256": root.sha256}, (), False))
     if not roots:
         raise TrustRootError(f"no usable trusted root in {shown(path)}: {'; '.join(problems) or 'it is empty'}",
                              step=Step.TRUST_ROOT)

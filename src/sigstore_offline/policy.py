@@ -19,7 +19,6 @@ import types
 from typing import Dict, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple, Union
 
 from cryptography import x509
-from cryptography.x509.oid import ExtensionOID
 
 from . import _der
 from .errors import Step, VerificationError
@@ -62,7 +61,8 @@ def _raw_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Option
 def summarise(cert: x509.Certificate) -> CertificateIdentity:
     sans: List[str] = []
     try:
-        names = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        names: Optional[x509.SubjectAlternativeName] = cert.extensions.get_extension_for_class(
+            x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         names = None
     if names is not None:

@@ -25,7 +25,7 @@ import datetime
 import os
 import pathlib
 import re
-from typing import Any, Dict, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, NamedTuple, Optional, Tuple
 
 from . import cosign, hints
 from ._encoding import utc
@@ -39,6 +39,9 @@ from .trust.snapshot import SnapshotInfo
 from .trust.trusted_root import TrustedRoot
 from .verify import certchain
 from .verify.pipeline import Artifact, Verified, verify
+
+if TYPE_CHECKING:
+    from .upstream import UpstreamPolicy
 
 __all__ = [
     "BUNDLE_SUFFIXES",
@@ -268,7 +271,7 @@ class Request(NamedTuple):
     target: Target
     bundle: Optional[str] = None
     policy: Optional[SignerPolicy] = None
-    upstream: Any = None
+    upstream: Optional[UpstreamPolicy] = None
     key: Any = None
     detached: Optional[cosign.DetachedInputs] = None
     timestamp: Optional[str] = None

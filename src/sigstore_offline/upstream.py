@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pathlib
 import re
-from typing import Dict, List, NamedTuple, Pattern, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Pattern, Tuple
 
 from . import _encoding as enc
 from .errors import Step, UsageError, VerificationError
@@ -100,7 +100,7 @@ class UpstreamPolicy(NamedTuple):
         )
 
 
-def _publisher(mapping: Dict[str, object], what: str) -> SignerPolicy:
+def _publisher(mapping: Mapping[str, object], what: str) -> SignerPolicy:
     """A CI publisher signer: ``{"repository": ..., "workflow": ..., "ref": ...}``."""
     from .publisher import publisher
 

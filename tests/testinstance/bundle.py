@@ -46,6 +46,7 @@ TAMPERS: Dict[str, str] = {
     "body-signature": "the log entry records another valid signature by the same key",
     "body-cert": "the log entry records another certificate (managed key: another key)",
     "body-digest": "the log entry records another digest (DSSE: another payload / PAE hash)",
+    "body-malformed": "the log entry's body, logged and proven like any other, has an empty spec: not the kind it declares",
     "proof-hash": "one inclusion proof hash has a flipped bit",
     "proof-short": "the inclusion proof lacks its last hash",
     "proof-long": "the inclusion proof has one hash too many",
@@ -63,6 +64,7 @@ TAMPERS: Dict[str, str] = {
     "tsa-late": "the RFC 3161 genTime is after the certificate's notAfter",
     "tsa-message": "the RFC 3161 message imprint is over another message",
     "tsa-untrusted": "the RFC 3161 timestamp comes from a TSA that is not in the trust root",
+    "tsa-malformed": "the RFC 3161 timestamp has a trailing byte after its DER",
     "dsse-subject": "the in-toto statement's subject digest is not the artifact's",
     "dsse-payload-type": "the DSSE payloadType is application/json, not in-toto",
     "dsse-two-signatures": "the DSSE envelope has two (valid) signatures; the entry records both",
@@ -213,6 +215,8 @@ def build(inst: "TestInstance", artifact: bytes, opts: BundleOptions) -> Generat
         signed_for_tsa = signatures[0]
 
     # --- the log entry -------------------------------------------------------------------------
+    if "body-malformed" in tamper:
+        body = _enc.canonical_json({**json.loads(body), "spec": {}})
     tlog_entries: List[Dict[str, Any]] = []
     if "no-tlog-entry" not in tamper:
         index = log.append(body)
@@ -252,6 +256,8 @@ def build(inst: "TestInstance", artifact: bytes, opts: BundleOptions) -> Generat
         tsa = inst.untrusted_tsa if "tsa-untrusted" in tamper else inst.tsa
         token = tsa.timestamp(signed_for_tsa, gen_time=gen_time, embed_certs=opts.tsa_embed_certs,
                               wrong_imprint="tsa-message" in tamper)
+        if "tsa-malformed" in tamper:
+            token += b"\x00"
         material["timestampVerificationData"] = {"rfc3161Timestamps": [{"signedTimestamp": _enc.b64(token)}]}
 
     bundle = {"mediaType": MEDIA_TYPES[opts.version], "verificationMaterial": material, **content}

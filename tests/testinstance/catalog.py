@@ -128,7 +128,7 @@ _LEAF_NEGATIVES: Dict[str, Tuple[LeafSpec, str, str]] = {
 _ALL = ("rekor1", "rekor2", "dsse-rekor1", "dsse-rekor2")
 _MESSAGE = ("rekor1", "rekor2")
 _TAMPER_BASES: Dict[str, Tuple[str, ...]] = {
-    "signature": _ALL, "body-signature": _ALL, "body-cert": _ALL, "body-digest": _ALL,
+    "signature": _ALL, "body-signature": _ALL, "body-cert": _ALL, "body-digest": _ALL, "body-malformed": _ALL,
     "message-digest": _MESSAGE,
     "proof-hash": _MESSAGE, "proof-short": _MESSAGE, "proof-long": _MESSAGE, "proof-index": _MESSAGE,
     "checkpoint-key": _MESSAGE, "checkpoint-signer": _MESSAGE, "checkpoint-size": _MESSAGE,
@@ -137,6 +137,7 @@ _TAMPER_BASES: Dict[str, Tuple[str, ...]] = {
     "set": ("rekor1", "dsse-rekor1"),
     "integrated-time-late": ("rekor1", "dsse-rekor1"), "integrated-time-early": ("rekor1",),
     "tsa-late": ("rekor2", "dsse-rekor2"), "tsa-message": ("rekor2", "dsse-rekor2"), "tsa-untrusted": ("rekor2",),
+    "tsa-malformed": ("rekor2", "dsse-rekor2"),
     "dsse-subject": ("dsse-rekor1", "dsse-rekor2"), "dsse-payload-type": ("dsse-rekor1", "dsse-rekor2"),
     "dsse-two-signatures": ("dsse-rekor1",),
 }
@@ -145,7 +146,7 @@ _TAMPER_BASES: Dict[str, Tuple[str, ...]] = {
 TAMPER_STEPS: Dict[str, str] = {
     "signature": "signature", "message-digest": "signature",
     "dsse-subject": "signature", "dsse-payload-type": "signature", "dsse-two-signatures": "signature",
-    "body-signature": "tlog-entry", "body-cert": "tlog-entry", "body-digest": "tlog-entry",
+    "body-signature": "tlog-entry", "body-cert": "tlog-entry", "body-digest": "tlog-entry", "body-malformed": "tlog-entry",
     "proof-hash": "inclusion-proof", "proof-short": "inclusion-proof", "proof-long": "inclusion-proof",
     "proof-index": "inclusion-proof",
     "checkpoint-key": "checkpoint", "checkpoint-signer": "checkpoint", "checkpoint-size": "checkpoint",
@@ -154,14 +155,16 @@ TAMPER_STEPS: Dict[str, str] = {
     "log-id": "tlog", "no-tlog-entry": "tlog",
     # A log time or genTime outside the leaf's validity: the chain does not hold at that time.
     "integrated-time-late": _CHAIN, "integrated-time-early": _CHAIN, "tsa-late": _CHAIN,
-    "tsa-message": "timestamp", "tsa-untrusted": "timestamp",
+    "tsa-message": "timestamp", "tsa-untrusted": "timestamp", "tsa-malformed": "timestamp",
 }
 
-# Faults that make nested input malformed rather than wrong: exit 4 (InputError), not 1.
-# A checkpoint without its origin line is not a checkpoint that fails to verify, it is a signed note
-# whose body cannot be parsed as a checkpoint at all (C2SP tlog-checkpoint: origin, size, root hash),
-# the same class as any other unparsable field inside the bundle. The step still says where.
-TAMPER_EXIT_CODES: Dict[str, int] = {"checkpoint-origin-missing": 4}
+# Faults that make nested input malformed rather than wrong: exit 4 (InputError), not 1, at the step
+# that parses the nested format (docs/adr/0002-exit-codes.md, "Nested formats"). A checkpoint without its
+# origin line is not a checkpoint that fails to verify, it is a signed note whose body cannot be
+# parsed as a checkpoint at all (C2SP tlog-checkpoint: origin, size, root hash), the same class as
+# any other unparsable field inside the bundle; likewise a log entry body that is not the kind it
+# declares and an RFC 3161 token that is not DER. The step still says where.
+TAMPER_EXIT_CODES: Dict[str, int] = {"checkpoint-origin-missing": 4, "body-malformed": 4, "tsa-malformed": 4}
 
 def _negatives() -> Dict[str, Case]:
     cases: Dict[str, Case] = {}

@@ -4,7 +4,10 @@
 The library in ten lines: parse the bundle and the trusted root, name the artifact by its
 SHA-256 (and its bytes, for an Ed25519 key), say who must have signed, and verify. A failure
 raises :class:`~sigstore_offline.errors.VerificationError` whose ``step`` is an
-:class:`~sigstore_offline.errors.Step`; malformed input raises ``InputError``.
+:class:`~sigstore_offline.errors.Step`; malformed input raises ``InputError``, a format nested
+in the bundle (checkpoint, log entry body, RFC 3161 token) at the step that parses it: each has a
+``parse_*`` that returns a NamedTuple and raises only ``InputError``, and the checks compare its
+fields and raise only ``VerificationError`` (docs/adr/0002-exit-codes.md).
 
 >>> import pathlib
 >>> from sigstore_offline.model import parse_bundle

@@ -44,17 +44,17 @@ _HANDLED_CRITICAL = frozenset(
 
 
 def not_before(cert: x509.Certificate) -> datetime.datetime:
-    value = getattr(cert, "not_valid_before_utc", None)
+    value: Optional[datetime.datetime] = getattr(cert, "not_valid_before_utc", None)
     if value is None:  # cryptography < 42: naive datetimes in UTC
         value = cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def not_after(cert: x509.Certificate) -> datetime.datetime:
-    value = getattr(cert, "not_valid_after_utc", None)
+    value: Optional[datetime.datetime] = getattr(cert, "not_valid_after_utc", None)
     if value is None:
         value = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def valid_at(cert: x509.Certificate, moment: datetime.datetime) -> bool:
@@ -113,7 +113,7 @@ def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[A
 def _unhandled_critical(cert: x509.Certificate) -> Optional[str]:
     for extension in cert.extensions:
         if extension.critical and extension.oid not in _HANDLED_CRITICAL:
-            return extension.oid.dotted_string
+            return str(extension.oid.dotted_string)
     return None
 
 

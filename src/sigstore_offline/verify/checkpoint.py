@@ -9,6 +9,11 @@ Signature lines from other keys (witness cosignatures) are ignored. At least one
 carry a valid signature by the log key under the log's name, and no such line may carry an
 invalid one. The name must be the checkpoint's origin, or, as Rekor v1 writes them, the origin
 must be ``<name> - <tree id>``.
+
+Parse, then compare: :func:`parse_checkpoint` turns the note into a :class:`Checkpoint` and raises
+only :class:`InputError` (a note that cannot be read as a checkpoint is malformed input, exit 4);
+:func:`verify_checkpoint` compares its typed fields with the log key and the inclusion proof and
+raises only :class:`VerificationError` (exit 1), both at ``Step.CHECKPOINT``.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ _DASH = "\u2014 "
 class Checkpoint(NamedTuple):
     """A parsed signed note (C2SP tlog-checkpoint): ``origin`` (never empty), ``tree_size``,
     ``root_hash`` (32 bytes), ``body`` (the signed text), and every signature line as (key name,
-    4-byte key hint, signature), witnesses included."""
+    4-byte key hint, signature), witnesses included; ``signatures`` is empty when the note has
+    none (which :func:`verify_checkpoint` rejects)."""
 
     origin: str
     tree_size: int
@@ -54,7 +60,12 @@ def _b64(text: str, what: str) -> bytes:
 
 
 def parse_checkpoint(note: str) -> Checkpoint:
-    """Split and decode a signed note; raise :class:`InputError` on malformed text."""
+    """Split and decode a signed note.
+
+    Raises:
+        InputError: ``Step.CHECKPOINT``: the text is not a signed note carrying a checkpoint
+            (missing lines, a size that is not a number, bad base64, a malformed signature line).
+    """
     separator = note.find("\n\n")
     if separator < 0:
         raise InputError("checkpoint has no blank line before its signatures", step=STEP)
@@ -73,7 +84,7 @@ def parse_checkpoint(note: str) -> Checkpoint:
     if len(root_hash) != 32:
         raise InputError(f"checkpoint root hash has {len(root_hash)} bytes, expected 32", step=STEP)
     if not tail.strip("\n"):
-        raise VerificationError("checkpoint carries no signature", step=STEP)
+        return Checkpoint(origin, int(size_text), root_hash, body.encode("utf-8"), ())
     if not tail.endswith("\n"):
         raise InputError("checkpoint signature block does not end with a newline", step=STEP)
     sig_lines = tail[:-1].split("\n")
@@ -126,6 +137,8 @@ def verify_checkpoint(note: str, *, log: LogKey, tree_size: int, root_hash: byte
             tree size or root hash (``Step.CHECKPOINT``).
     """
     checkpoint = parse_checkpoint(note)
+    if not checkpoint.signatures:
+        raise VerificationError("checkpoint carries no signature", step=STEP)
     verified = False
     for name, hint, signature in checkpoint.signatures:
         if hint != key_hint(log, name) or not _names_origin(name, checkpoint.origin):

@@ -18,14 +18,16 @@ what the next needs:
 9. Result: a ``Verified`` record                                     -> _step9_result
 
 Every step raises :class:`VerificationError` with its ``step`` name; the first failure stops
-verification. Steps are pure: no clock, no I/O. The pipeline never returns without raising
+verification. The formats nested in a bundle (checkpoint, log entry body, RFC 3161 token) are
+parsed at the step that uses them, so a malformed one is an :class:`~sigstore_offline.errors.InputError`
+at that step (exit 4), a well-formed one that does not match a :class:`VerificationError` (exit 1). Steps are pure: no clock, no I/O. The pipeline never returns without raising
 unless every step passed.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from cryptography import x509
 
@@ -140,7 +142,7 @@ class Verified(NamedTuple):
 class _LogEvidence(NamedTuple):
     log: LogKey
     integrated: Optional[datetime.datetime]  # verified integrated time (SET), if any
-    index: Optional[int]  # the authenticated log index, if any
+    log_index: Optional[int]  # the authenticated log index, if any
     index_proof: str  # what authenticated it
 
 
@@ -285,6 +287,12 @@ def verify(
     return _step9_result(bundle, artifact, identity, issuer, times, logs, weaker)
 
 
+def _certificate_key(certificate: x509.Certificate) -> PublicKey:
+    """The certificate's key as a signing key: a key of another kind (DSA, Ed448, ...) passes
+    unchanged and then fails the signature check of step 7 (see :data:`model.PublicKey`)."""
+    return cast(PublicKey, certificate.public_key())
+
+
 def _signer(bundle: Bundle, policy: Optional[SignerPolicy], key: Optional[PublicKey]) -> PublicKey:
     """Which signer: a Fulcio certificate checked against an identity policy, or a managed key."""
     if bundle.certificate is not None:
@@ -293,7 +301,7 @@ def _signer(bundle: Bundle, policy: Optional[SignerPolicy], key: Optional[Public
                              " bundles")
         if policy is None:
             raise ValueError("a certificate bundle needs an identity policy (the signer's identity and OIDC issuer)")
-        return bundle.certificate.public_key()
+        return _certificate_key(bundle.certificate)
     if key is None:
         raise VerificationError(
             "the bundle is signed with a managed key (no certificate); verify it with that public key",
@@ -396,7 +404,7 @@ def _step9_result(
     if logs:
         first_entry, first = logs[0]
         entry_kind = f"{first_entry.kind} {first_entry.kind_version}"
-        log_url, log_index, index_proof = first.log.base_url, first.index, first.index_proof
+        log_url, log_index, index_proof = first.log.base_url, first.log_index, first.index_proof
         if log_index is None:
             claimed = first_entry.log_index
     return Verified(
@@ -475,7 +483,7 @@ def verify_without_logs(
     for _, moment in times:
         _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
     identity, issuer = _step6_identity(bundle.certificate, policy)
-    _step7_artifact(bundle.content, bundle.certificate.public_key(), artifact)
+    _step7_artifact(bundle.content, _certificate_key(bundle.certificate), artifact)
     return Verified(
         artifact=artifact.name,
         digest=artifact.digest.hex(),

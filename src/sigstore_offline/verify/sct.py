@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import struct
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 STEP = Step.SCT
 
 # RFC 5246 7.4.1.4.1: the TLS HashAlgorithm registry as RFC 6962 uses it; only SHA-2 verifies.
-_HASHES = {4: hashes.SHA256, 5: hashes.SHA384, 6: hashes.SHA512}
+_HASHES: Dict[int, Callable[[], hashes.HashAlgorithm]] = {4: hashes.SHA256, 5: hashes.SHA384, 6: hashes.SHA512}
 
 
 def precertificate_tbs(layout: _x509.Layout) -> bytes:

@@ -9,6 +9,13 @@
   hashedrekord 0.0.1 / 0.0.2, dsse 0.0.1, intoto 0.0.2. Not dsse 0.0.2: the Rekor v2
   specification dropped that type (a DSSE envelope is logged there as hashedrekord 0.0.2 over its
   PAE), and sigstore-python and sigstore-java reject it too.
+
+Parse, then compare: :func:`parse_entry_body` reads the body as the kind it declares into an
+:class:`EntryBody` and raises only :class:`InputError` (a body that is not JSON, lacks a field or
+holds bad base64 is malformed input, exit 4); :func:`verify_entry_body` compares its typed fields
+with the bundle and otherwise raises only :class:`VerificationError` (exit 1), both at
+``Step.TLOG_ENTRY``. A PEM certificate or key named by a Rekor v1 body is opaque to the body's
+format: it is read only when compared, and one that does not load is simply not the signer.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -25,13 +32,16 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 
 from .. import _encoding as enc
 from .. import _x509
-from ..errors import Step, VerificationError
+from ..errors import InputError, Step, VerificationError
 from ..model import Bundle, DsseEnvelope, PublicKey, TlogEntry
 from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 from .dsse import pae_digest
 
-__all__ = ["SET_STEP", "ENTRY_STEP", "KINDS", "is_rekor_v2", "set_payload", "verify_set", "verify_entry_body"]
+__all__ = [
+    "SET_STEP", "ENTRY_STEP", "KINDS", "is_rekor_v2", "set_payload", "verify_set",
+    "LoggedSigner", "LoggedSignature", "EntryBody", "parse_entry_body", "verify_entry_body",
+]
 
 SET_STEP = Step.SET
 ENTRY_STEP = Step.TLOG_ENTRY
@@ -75,7 +85,162 @@ def verify_set(entry: TlogEntry, log: LogKey) -> None:
         )
 
 
-# --- what the bundle says, in the terms an entry body uses ---------------------------------
+# --- parse: the entry body as typed values ----------------------------------------------------
+
+
+class LoggedSigner(NamedTuple):
+    """How an entry body names the signer.
+
+    ``form`` says what ``data`` is: ``"pem"`` -- the PEM text of a certificate or a public key, as
+    Rekor v1 kinds log it (read only when compared); ``"certificate"`` -- DER X.509 (Rekor v2
+    ``verifier.x509Certificate``); ``"public-key"`` -- DER SubjectPublicKeyInfo (Rekor v2
+    ``verifier.publicKey``); ``""`` -- a Rekor v2 verifier naming neither (``data`` is ``b""``),
+    which is never the bundle's signer.
+    """
+
+    form: str
+    data: bytes
+
+
+class LoggedSignature(NamedTuple):
+    """One logged signature and who made it. ``signature`` is ``b""`` where an intoto 0.0.2 entry
+    does not carry the second base64 layer that kind uses (it then equals no real signature)."""
+
+    signature: bytes
+    signer: LoggedSigner
+
+
+class EntryBody(NamedTuple):
+    """A parsed ``canonicalizedBody`` (the Rekor ``{"apiVersion", "kind", "spec"}`` document).
+
+    * ``kind``, ``api_version`` -- as the body says them. The spec is read only for a kind of
+      :data:`KINDS`; for any other kind the remaining fields are empty (``""``, ``b""``, ``None``,
+      ``()``), and :func:`verify_entry_body` rejects the entry.
+    * ``digest_algorithm``, ``digest`` -- the logged hash: hashedrekord's artifact digest (or,
+      for a DSSE bundle in Rekor v2, SHA-256 of its PAE), dsse's and intoto's payload hash. The
+      algorithm is spelled as the kind spells it (``"sha256"`` in 0.0.1 kinds and intoto,
+      ``"SHA2_256"`` in hashedrekord 0.0.2).
+    * ``payload_type`` -- intoto only: the logged envelope's ``payloadType``; ``None`` where the
+      kind has none or the entry leaves it out.
+    * ``signatures`` -- every logged signature in order (hashedrekord: exactly one).
+    """
+
+    kind: str
+    api_version: str
+    digest_algorithm: str
+    digest: bytes
+    payload_type: Optional[str]
+    signatures: Tuple[LoggedSignature, ...]
+
+
+def _hex_hash(value: Any, what: str) -> Tuple[str, bytes]:
+    mapping = enc.obj(value, what)
+    algorithm = enc.string(enc.req(mapping, "algorithm", what), f"{what}.algorithm")
+    text = enc.string(enc.req(mapping, "value", what), f"{what}.value")
+    try:
+        return algorithm, bytes.fromhex(text)
+    except ValueError:
+        raise ValueError(f"{what}.value: not hex") from None
+
+
+def _b64_hash(value: Any, what: str) -> Tuple[str, bytes]:
+    mapping = enc.obj(value, what)
+    algorithm = enc.string(enc.req(mapping, "algorithm", what), f"{what}.algorithm")
+    return algorithm, enc.b64decode(enc.req(mapping, "digest", what), f"{what}.digest")
+
+
+def _pem(value: Any, what: str) -> LoggedSigner:
+    return LoggedSigner("pem", enc.b64decode(value, what))
+
+
+def _verifier(verifier: Mapping[str, Any], what: str) -> LoggedSigner:
+    """A Rekor v2 ``Verifier``: an X.509 certificate or a public key, each as ``rawBytes``."""
+    cert = enc.opt(verifier, "x509Certificate")
+    if cert is not None:
+        return LoggedSigner("certificate", enc.b64decode(enc.req(enc.obj(cert, what), "rawBytes", what), f"{what}.rawBytes"))
+    key = enc.opt(verifier, "publicKey")
+    if key is not None:
+        return LoggedSigner("public-key", enc.b64decode(enc.req(enc.obj(key, what), "rawBytes", what), f"{what}.rawBytes"))
+    return LoggedSigner("", b"")
+
+
+def _parse_hashedrekord(spec: Mapping[str, Any], version: str) -> Tuple[str, bytes, Optional[str], Tuple[LoggedSignature, ...]]:
+    if version == "0.0.1":
+        algorithm, logged = _hex_hash(enc.req(enc.obj(spec.get("data"), "spec.data"), "hash", "spec.data"), "spec.data.hash")
+        sig_map = enc.obj(spec.get("signature"), "spec.signature")
+        logged_sig = enc.b64decode(enc.req(sig_map, "content", "spec.signature"), "spec.signature.content")
+        key_map = enc.obj(enc.req(sig_map, "publicKey", "spec.signature"), "spec.signature.publicKey")
+        signer = _pem(enc.req(key_map, "content", "spec.signature.publicKey"), "spec.signature.publicKey.content")
+    else:
+        inner = enc.obj(enc.req(spec, "hashedRekordV002", "spec"), "spec.hashedRekordV002")
+        algorithm, logged = _b64_hash(enc.req(inner, "data", "hashedRekordV002"), "hashedRekordV002.data")
+        sig_map = enc.obj(enc.req(inner, "signature", "hashedRekordV002"), "hashedRekordV002.signature")
+        logged_sig = enc.b64decode(enc.req(sig_map, "content", "signature"), "signature.content")
+        verifier = enc.obj(enc.req(sig_map, "verifier", "signature"), "signature.verifier")
+        signer = _verifier(verifier, "signature.verifier")
+    return algorithm, logged, None, (LoggedSignature(logged_sig, signer),)
+
+
+def _parse_dsse(spec: Mapping[str, Any]) -> Tuple[str, bytes, Optional[str], Tuple[LoggedSignature, ...]]:
+    """dsse 0.0.1 (Rekor v1)."""
+    algorithm, digest = _hex_hash(enc.req(spec, "payloadHash", "spec"), "spec.payloadHash")
+    logged: List[LoggedSignature] = []
+    for index, item in enumerate(enc.array(enc.req(spec, "signatures", "spec"), "spec.signatures", limit=16)):
+        where = f"spec.signatures[{index}]"
+        mapping = enc.obj(item, where)
+        signature = enc.b64decode(enc.req(mapping, "signature", where), f"{where}.signature")
+        logged.append(LoggedSignature(signature, _pem(enc.req(mapping, "verifier", where), f"{where}.verifier")))
+    return algorithm, digest, None, tuple(logged)
+
+
+def _parse_intoto(spec: Mapping[str, Any]) -> Tuple[str, bytes, Optional[str], Tuple[LoggedSignature, ...]]:
+    content = enc.obj(enc.req(spec, "content", "spec"), "spec.content")
+    algorithm, digest = _hex_hash(enc.req(content, "payloadHash", "spec.content"), "spec.content.payloadHash")
+    logged_env = enc.obj(enc.req(content, "envelope", "spec.content"), "spec.content.envelope")
+    payload_type = enc.opt(logged_env, "payloadType")
+    if payload_type is not None:
+        payload_type = enc.string(payload_type, "spec.content.envelope.payloadType")
+    logged: List[LoggedSignature] = []
+    # intoto 0.0.2 stores signatures and keys base64-encoded once more inside the JSON.
+    for index, item in enumerate(enc.array(enc.req(logged_env, "signatures", "envelope"), "envelope.signatures", limit=16)):
+        where = f"envelope.signatures[{index}]"
+        mapping = enc.obj(item, where)
+        sig_text = enc.b64decode(enc.req(mapping, "sig", where), f"{where}.sig").decode("ascii", "replace")
+        try:
+            signature = enc.b64decode(sig_text, f"{where}.sig")
+        except ValueError:
+            signature = b""  # not the double encoding intoto 0.0.2 uses: cannot equal the envelope's
+        logged.append(LoggedSignature(signature, _pem(enc.req(mapping, "publicKey", where), f"{where}.publicKey")))
+    return algorithm, digest, payload_type, tuple(logged)
+
+
+def parse_entry_body(data: bytes) -> EntryBody:
+    """Read a log entry's ``canonicalizedBody`` as the kind it declares.
+
+    Raises:
+        InputError: ``Step.TLOG_ENTRY``: the body is not a JSON object with string ``kind`` and
+            ``apiVersion`` and an object ``spec``, or the spec of a kind of :data:`KINDS` lacks a
+            field, has one of the wrong type, or holds bad base64 or hex.
+    """
+    try:
+        body = enc.obj(enc.load_json(data), "entry body")
+        kind = enc.string(enc.req(body, "kind", "entry body"), "entry body.kind")
+        version = enc.string(enc.req(body, "apiVersion", "entry body"), "entry body.apiVersion")
+        spec = enc.obj(enc.req(body, "spec", "entry body"), "entry body spec")
+        if (kind, version) not in KINDS:
+            return EntryBody(kind, version, "", b"", None, ())
+        if kind == "hashedrekord":
+            fields = _parse_hashedrekord(spec, version)
+        elif kind == "dsse":
+            fields = _parse_dsse(spec)
+        else:
+            fields = _parse_intoto(spec)
+    except ValueError as exc:
+        raise InputError(f"log entry body is malformed: {exc}", step=ENTRY_STEP) from None
+    return EntryBody(kind, version, *fields)
+
+
+# --- compare: the entry body against the bundle ------------------------------------------------
 
 
 class _Signer:
@@ -102,34 +267,16 @@ class _Signer:
         except Exception:  # noqa: BLE001 -- ValueError, TypeError, UnsupportedAlgorithm, ...
             return False
 
-    def matches_verifier(self, verifier: Mapping[str, Any], what: str) -> bool:
-        cert = enc.opt(verifier, "x509Certificate")
-        if cert is not None:
-            der = enc.b64decode(enc.req(enc.obj(cert, what), "rawBytes", what), f"{what}.rawBytes")
+    def matches(self, logged: LoggedSigner) -> bool:
+        if logged.form == "pem":
+            return self.matches_pem(logged.data)
+        if logged.form == "certificate":
             return self.certificate is not None and hmac.compare_digest(
-                der, self.certificate.public_bytes(Encoding.DER)
+                logged.data, self.certificate.public_bytes(Encoding.DER)
             )
-        key = enc.opt(verifier, "publicKey")
-        if key is not None:
-            der = enc.b64decode(enc.req(enc.obj(key, what), "rawBytes", what), f"{what}.rawBytes")
-            return self.certificate is None and hmac.compare_digest(der, self.spki)
+        if logged.form == "public-key":
+            return self.certificate is None and hmac.compare_digest(logged.data, self.spki)
         return False
-
-
-def _hex_hash(value: Any, what: str) -> Tuple[str, bytes]:
-    mapping = enc.obj(value, what)
-    algorithm = enc.string(enc.req(mapping, "algorithm", what), f"{what}.algorithm")
-    text = enc.string(enc.req(mapping, "value", what), f"{what}.value")
-    try:
-        return algorithm, bytes.fromhex(text)
-    except ValueError:
-        raise ValueError(f"{what}.value: not hex") from None
-
-
-def _b64_hash(value: Any, what: str) -> Tuple[str, bytes]:
-    mapping = enc.obj(value, what)
-    algorithm = enc.string(enc.req(mapping, "algorithm", what), f"{what}.algorithm")
-    return algorithm, enc.b64decode(enc.req(mapping, "digest", what), f"{what}.digest")
 
 
 def _expect(condition: bool, message: str) -> None:
@@ -137,101 +284,72 @@ def _expect(condition: bool, message: str) -> None:
         raise VerificationError(message, step=ENTRY_STEP)
 
 
-def _check_hashedrekord(spec: Mapping[str, Any], version: str, bundle: Bundle, signer: _Signer, digest: bytes) -> None:
+def _check_hashedrekord(body: EntryBody, bundle: Bundle, signer: _Signer, digest: bytes) -> None:
     if isinstance(bundle.content, DsseEnvelope):
         # Rekor v2 logs DSSE bundles as hashedrekord 0.0.2 over SHA-256(PAE).
-        _expect(version == "0.0.2", "a DSSE bundle cannot be logged as hashedrekord 0.0.1")
+        _expect(body.api_version == "0.0.2", "a DSSE bundle cannot be logged as hashedrekord 0.0.1")
         expected_digest, signature = pae_digest(bundle.content), bundle.content.signatures[0].signature
     else:
         expected_digest, signature = digest, bundle.content.signature
-    if version == "0.0.1":
-        algorithm, logged = _hex_hash(enc.req(enc.obj(spec.get("data"), "spec.data"), "hash", "spec.data"), "spec.data.hash")
-        _expect(algorithm == "sha256", f"entry hash algorithm is {algorithm!r}, expected sha256")
-        sig_map = enc.obj(spec.get("signature"), "spec.signature")
-        logged_sig = enc.b64decode(enc.req(sig_map, "content", "spec.signature"), "spec.signature.content")
-        key_map = enc.obj(enc.req(sig_map, "publicKey", "spec.signature"), "spec.signature.publicKey")
-        pem = enc.b64decode(enc.req(key_map, "content", "spec.signature.publicKey"), "spec.signature.publicKey.content")
-        signer_ok = signer.matches_pem(pem)
-    else:
-        inner = enc.obj(enc.req(spec, "hashedRekordV002", "spec"), "spec.hashedRekordV002")
-        algorithm, logged = _b64_hash(enc.req(inner, "data", "hashedRekordV002"), "hashedRekordV002.data")
-        _expect(algorithm == "SHA2_256", f"entry hash algorithm is {algorithm!r}, expected SHA2_256")
-        sig_map = enc.obj(enc.req(inner, "signature", "hashedRekordV002"), "hashedRekordV002.signature")
-        logged_sig = enc.b64decode(enc.req(sig_map, "content", "signature"), "signature.content")
-        verifier = enc.obj(enc.req(sig_map, "verifier", "signature"), "signature.verifier")
-        signer_ok = signer.matches_verifier(verifier, "signature.verifier")
+    expected_algorithm = "sha256" if body.api_version == "0.0.1" else "SHA2_256"
     _expect(
-        hmac.compare_digest(logged, expected_digest),
-        f"logged digest sha256:{logged.hex()} differs from the bundle's sha256:{expected_digest.hex()}",
+        body.digest_algorithm == expected_algorithm,
+        f"entry hash algorithm is {body.digest_algorithm!r}, expected {expected_algorithm}",
     )
-    _expect(hmac.compare_digest(logged_sig, signature), "logged signature differs from the bundle's signature")
-    _expect(signer_ok, "logged certificate or key differs from the bundle's")
+    (logged,) = body.signatures
+    _expect(
+        hmac.compare_digest(body.digest, expected_digest),
+        f"logged digest sha256:{body.digest.hex()} differs from the bundle's sha256:{expected_digest.hex()}",
+    )
+    _expect(hmac.compare_digest(logged.signature, signature), "logged signature differs from the bundle's signature")
+    _expect(signer.matches(logged.signer), "logged certificate or key differs from the bundle's")
 
 
-def _check_signatures(logged: List[Tuple[bytes, bool]], envelope: DsseEnvelope) -> None:
+def _check_signatures(logged: Tuple[LoggedSignature, ...], envelope: DsseEnvelope, signer: _Signer) -> None:
     _expect(
         len(logged) == len(envelope.signatures),
         f"entry logs {len(logged)} signature(s), the envelope carries {len(envelope.signatures)}",
     )
-    for (signature, signer_ok), bundled in zip(logged, envelope.signatures):
-        _expect(hmac.compare_digest(signature, bundled.signature), "logged DSSE signature differs from the envelope's")
-        _expect(signer_ok, "logged DSSE verifier differs from the bundle's certificate or key")
+    for item, bundled in zip(logged, envelope.signatures):
+        _expect(hmac.compare_digest(item.signature, bundled.signature), "logged DSSE signature differs from the envelope's")
+        _expect(signer.matches(item.signer), "logged DSSE verifier differs from the bundle's certificate or key")
 
 
-def _check_dsse(spec: Mapping[str, Any], bundle: Bundle, signer: _Signer) -> None:
+def _check_dsse(body: EntryBody, bundle: Bundle, signer: _Signer) -> None:
     """dsse 0.0.1 (Rekor v1)."""
     envelope = bundle.content
     if not isinstance(envelope, DsseEnvelope):
         raise VerificationError("a dsse entry needs a DSSE bundle, this one has a message signature", step=ENTRY_STEP)
-    payload_digest = hashlib.sha256(envelope.payload).digest()
-    logged: List[Tuple[bytes, bool]] = []
-    algorithm, digest = _hex_hash(enc.req(spec, "payloadHash", "spec"), "spec.payloadHash")
-    for index, item in enumerate(enc.array(enc.req(spec, "signatures", "spec"), "spec.signatures", limit=16)):
-        where = f"spec.signatures[{index}]"
-        mapping = enc.obj(item, where)
-        signature = enc.b64decode(enc.req(mapping, "signature", where), f"{where}.signature")
-        pem = enc.b64decode(enc.req(mapping, "verifier", where), f"{where}.verifier")
-        logged.append((signature, signer.matches_pem(pem)))
-    _expect(algorithm == "sha256", f"entry payload hash algorithm is {algorithm!r}, expected sha256")
-    _expect(hmac.compare_digest(digest, payload_digest), "logged payload hash differs from the envelope's payload")
-    _check_signatures(logged, envelope)
+    _expect(body.digest_algorithm == "sha256", f"entry payload hash algorithm is {body.digest_algorithm!r}, expected sha256")
+    _expect(
+        hmac.compare_digest(body.digest, hashlib.sha256(envelope.payload).digest()),
+        "logged payload hash differs from the envelope's payload",
+    )
+    _check_signatures(body.signatures, envelope, signer)
 
 
-def _check_intoto(spec: Mapping[str, Any], bundle: Bundle, signer: _Signer) -> None:
+def _check_intoto(body: EntryBody, bundle: Bundle, signer: _Signer) -> None:
     envelope = bundle.content
     if not isinstance(envelope, DsseEnvelope):
         raise VerificationError("an intoto entry needs a DSSE bundle, this one has a message signature", step=ENTRY_STEP)
-    content = enc.obj(enc.req(spec, "content", "spec"), "spec.content")
-    algorithm, digest = _hex_hash(enc.req(content, "payloadHash", "spec.content"), "spec.content.payloadHash")
-    _expect(algorithm == "sha256", f"entry payload hash algorithm is {algorithm!r}, expected sha256")
+    _expect(body.digest_algorithm == "sha256", f"entry payload hash algorithm is {body.digest_algorithm!r}, expected sha256")
     _expect(
-        hmac.compare_digest(digest, hashlib.sha256(envelope.payload).digest()),
+        hmac.compare_digest(body.digest, hashlib.sha256(envelope.payload).digest()),
         "logged payload hash differs from the envelope's payload",
     )
-    logged_env = enc.obj(enc.req(content, "envelope", "spec.content"), "spec.content.envelope")
-    payload_type = enc.opt(logged_env, "payloadType")
-    _expect(payload_type == envelope.payload_type, "logged payload type differs from the envelope's")
-    logged: List[Tuple[bytes, bool]] = []
-    # intoto 0.0.2 stores signatures and keys base64-encoded once more inside the JSON.
-    for index, item in enumerate(enc.array(enc.req(logged_env, "signatures", "envelope"), "envelope.signatures", limit=16)):
-        where = f"envelope.signatures[{index}]"
-        mapping = enc.obj(item, where)
-        sig_text = enc.b64decode(enc.req(mapping, "sig", where), f"{where}.sig").decode("ascii", "replace")
-        try:
-            signature = enc.b64decode(sig_text, f"{where}.sig")
-        except ValueError:
-            signature = b""  # not the double encoding intoto 0.0.2 uses: cannot equal the envelope's
-        pem = enc.b64decode(enc.req(mapping, "publicKey", where), f"{where}.publicKey")
-        logged.append((signature, signer.matches_pem(pem)))
-    _check_signatures(logged, envelope)
+    _expect(body.payload_type == envelope.payload_type, "logged payload type differs from the envelope's")
+    _check_signatures(body.signatures, envelope, signer)
 
 
 def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: PublicKey, artifact_digest: bytes) -> None:
-    """Check that the entry's canonicalized body describes this bundle's signing event.
+    """Check that the entry's canonicalized body describes this bundle's signing event: parse it
+    (:func:`parse_entry_body`), then compare its typed fields with the bundle.
 
     Raises:
-        VerificationError: ``Step.TLOG_ENTRY``: an unsupported kind, a malformed body, or a body
-            whose signature, certificate or key, or digest differs from the bundle's.
+        InputError: ``Step.TLOG_ENTRY``: the body is malformed (see :func:`parse_entry_body`).
+        VerificationError: ``Step.TLOG_ENTRY``: an unsupported kind, a body of another kind than
+            the bundle names, or a body whose hash algorithm, signature, certificate or key, or
+            digest differs from the bundle's.
     """
     kind = (entry.kind, entry.kind_version)
     if kind == ("dsse", "0.0.2"):
@@ -242,19 +360,15 @@ def verify_entry_body(entry: TlogEntry, bundle: Bundle, *, public_key: PublicKey
         )
     if kind not in KINDS:
         raise VerificationError(f"unsupported log entry kind {entry.kind} {entry.kind_version}", step=ENTRY_STEP)
+    body = parse_entry_body(entry.canonicalized_body)
+    _expect(
+        (body.kind, body.api_version) == kind,
+        f"entry body is {body.kind} {body.api_version}, the bundle says {entry.kind} {entry.kind_version}",
+    )
     signer = _Signer(bundle.certificate, public_key)
-    try:
-        body = enc.obj(enc.load_json(entry.canonicalized_body), "entry body")
-        _expect(
-            (body.get("kind"), body.get("apiVersion")) == kind,
-            f"entry body is {body.get('kind')} {body.get('apiVersion')}, the bundle says {entry.kind} {entry.kind_version}",
-        )
-        spec = enc.obj(enc.req(body, "spec", "entry body"), "entry body spec")
-        if entry.kind == "hashedrekord":
-            _check_hashedrekord(spec, entry.kind_version, bundle, signer, artifact_digest)
-        elif entry.kind == "dsse":
-            _check_dsse(spec, bundle, signer)
-        else:
-            _check_intoto(spec, bundle, signer)
-    except ValueError as exc:
-        raise VerificationError(f"log entry body is malformed: {exc}", step=ENTRY_STEP) from None
+    if entry.kind == "hashedrekord":
+        _check_hashedrekord(body, bundle, signer, artifact_digest)
+    elif entry.kind == "dsse":
+        _check_dsse(body, bundle, signer)
+    else:
+        _check_intoto(body, bundle, signer)
