@@ -14,13 +14,6 @@ from helpers import need_module
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
-# Errors in files that another change owned when this test was written (a one-line fix each,
-# left to that change): "path: error: message", without the line number. Remove an entry once
-# its file is fixed; nothing else may be reported.
-PENDING_ELSEWHERE = frozenset({
-    'src/sigstore_offline/pypi/verify.py: error: Argument 1 to "list" has incompatible type "tuple[str, ...]";'
-    ' expected "Iterable[dict[str, str]]"  [arg-type]',
-})
 _ERROR = re.compile(r"(?P<path>[^:\s]+\.py):(?P<line>\d+): (?P<rest>error: .*)")
 
 
@@ -31,10 +24,6 @@ def test_mypy_strict_on_src_is_clean(tmp_path: pathlib.Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode in (0, 1), result.stdout + result.stderr  # 2: mypy itself failed
-    errors: List[str] = []
-    for line in result.stdout.splitlines():
-        match = _ERROR.fullmatch(line)
-        if match is not None and f"{match['path']}: {match['rest']}" not in PENDING_ELSEWHERE:
-            errors.append(line)
+    errors: List[str] = [line for line in result.stdout.splitlines() if _ERROR.fullmatch(line)]
     assert not errors, "\n".join(errors)
-    assert result.returncode == 0 or result.stdout.count(": error: ") <= len(PENDING_ELSEWHERE), result.stdout
+    assert result.returncode == 0, result.stdout

@@ -52,7 +52,7 @@ class AttestationResult(NamedTuple):
 
     def as_json(self) -> Dict[str, Any]:
         result = self.verified
-        record = {
+        record: Dict[str, Any] = {
             "source": self.where,
             "predicate_type": self.predicate_type,
             "identity": result.identity,
