@@ -24,8 +24,20 @@ src_unpack and the eclass's default one), and dies in src_unpack with verify-off
 and the eclass's die message for a tampered distfile (its Manifest regenerated, as a maintainer
 would from a tampered download) and for a wrong identity. sec-keys/sigstore-trusted-root is built
 with ``ebuild ... clean install`` from its own Manifest, and the snapshot it installs verifies a
-real bundle. Not run: app-crypt/sigstore-offline's ebuild (it needs ::gentoo's distutils-r1 and
-pypi eclasses), ``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox.
+real bundle.
+
+PyPI provenance (``verify-sig_verify_detached FILE FILE.provenance`` -> ``verify-offline pypi``):
+../shared/vectors/pypi holds real provenance but not the distributions, so a second Portage, whose
+BROOT snapshot is the test Sigstore instance's (tests/testinstance), builds a toy
+dev-python/example-project from an sdist made here and its provenance from that instance, fetched
+as PyPI's Integrity API URL renamed to ``FILE.provenance``: it unpacks (custom src_unpack, the
+eclass's default one, an explicit identity), and dies with the verifier's line for a tampered
+sdist, a wrong repository or workflow, a renamed distfile without VERIFY_SIG_PYPI_FILENAME; with
+VERIFY_SIG_REF it dies with the eclass's message. The real provenance of
+pypi_attestations-0.0.19.tar.gz, under the shipped production snapshot, passes every check up to
+the artifact's digest (refused for the stand-in file) and fails at identity for another repository.
+Not run: app-crypt/sigstore-offline's ebuild (it needs ::gentoo's distutils-r1 and pypi eclasses),
+``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox.
 """
 
 from __future__ import annotations
@@ -35,11 +47,12 @@ import pathlib
 import shutil
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pytest
 
-from helpers import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path, require
+from helpers import (CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, PYPI, REPO, SHIPPED,
+                     need_shared, package_path, require)
 
 GENTOO = REPO / "packaging" / "gentoo"
 TRUST_ROOT_DIR = GENTOO / "sec-keys" / "sigstore-trusted-root"
@@ -93,7 +106,7 @@ def _network_sandbox() -> bool:
 
 
 class Portage:
-    def __init__(self, base: pathlib.Path) -> None:
+    def __init__(self, base: pathlib.Path, trust_roots: pathlib.Path = SHIPPED) -> None:
         venv = _portage_venv()
         self.base = base
         self.network_sandbox = _network_sandbox()
@@ -114,7 +127,7 @@ class Portage:
         wrapper.chmod(0o755)
         # A Prefix Portage unpacks .tar with "gtar" (GNU tar under its Gentoo name).
         (broot / "usr" / "bin" / "gtar").symlink_to(shutil.which("tar") or "/bin/tar")
-        shutil.copytree(SHIPPED, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
+        shutil.copytree(trust_roots, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
         self._config()
 
     def _config(self) -> None:
@@ -123,7 +136,7 @@ class Portage:
         (gentoo / "profiles" / "default").mkdir(parents=True)
         (gentoo / "metadata").mkdir()
         (gentoo / "profiles" / "repo_name").write_text("gentoo\n")
-        (gentoo / "profiles" / "categories").write_text("app-crypt\napp-misc\nsec-keys\n")
+        (gentoo / "profiles" / "categories").write_text("app-crypt\napp-misc\ndev-python\nsec-keys\n")
         (gentoo / "metadata" / "layout.conf").write_text("masters =\nthin-manifests = true\n")
         (gentoo / "profiles" / "default" / "eapi").write_text("8\n")
         (gentoo / "profiles" / "default" / "make.defaults").write_text(
@@ -134,7 +147,7 @@ class Portage:
         (toy / "profiles").mkdir(parents=True)
         (toy / "metadata").mkdir()
         (toy / "profiles" / "repo_name").write_text("sigstore-toy\n")
-        (toy / "profiles" / "categories").write_text("app-misc\n")
+        (toy / "profiles" / "categories").write_text("app-misc\ndev-python\n")
         (toy / "metadata" / "layout.conf").write_text("masters = gentoo sigstore-offline\nthin-manifests = true\nsign-manifests = false\n")
         etc = base / "config" / "etc" / "portage"
         (etc / "repos.conf").mkdir(parents=True)
@@ -175,6 +188,22 @@ class Portage:
             old.unlink(missing_ok=True)
         ebuild = package / f"sigstore-toy-{version}.ebuild"
         ebuild.write_text(TOY.format(identity=identity, issuer=GITHUB_ISSUER, unpack=unpack))
+        manifest = self.ebuild(ebuild, "manifest")
+        assert manifest.returncode == 0, manifest.stdout + manifest.stderr
+        return self.ebuild(ebuild, "clean", "unpack")
+
+    def package(self, atom: str, text: str, distfiles: Dict[str, bytes]) -> subprocess.CompletedProcess[str]:
+        """Write ``distfiles`` and the ebuild ``text`` of ``atom`` (CATEGORY/PN-PV) into the toy overlay,
+        make its Manifest from those distfiles, and run ``ebuild ... clean unpack``."""
+        for name, data in distfiles.items():
+            (self.base / "distfiles" / name).write_bytes(data)
+        category, pf = atom.split("/")
+        package = self.base / "toy" / category / pf.rsplit("-", 1)[0]
+        package.mkdir(parents=True, exist_ok=True)
+        for old in [*package.glob("*.ebuild"), package / "Manifest"]:
+            old.unlink(missing_ok=True)
+        ebuild = package / f"{pf}.ebuild"
+        ebuild.write_text(text)
         manifest = self.ebuild(ebuild, "manifest")
         assert manifest.returncode == 0, manifest.stdout + manifest.stderr
         return self.ebuild(ebuild, "clean", "unpack")
@@ -259,3 +288,220 @@ def test_trusted_root_ebuild_installs_a_snapshot_that_verifies(portage: Portage)
         env={**portage.env(), "SIGSTORE_OFFLINE_TRUST_ROOTS": str(snapshot)}, capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.startswith(f"OK: {EXAMPLE_DIGEST}"), verify.stdout
+
+
+# --- PyPI provenance: verify-sig_verify_detached FILE FILE.provenance runs verify-offline pypi ---------------
+#
+# ../shared/vectors/pypi has real provenance but none of the distributions it is for, so the good
+# case is an sdist made here with provenance from the test Sigstore instance (tests/testinstance),
+# whose trust root is the snapshot in that Portage's BROOT -- where sec-keys/sigstore-trusted-root
+# puts production's. The real provenance of pypi_attestations-0.0.19.tar.gz is checked too, under
+# the shipped production snapshot: against a stand-in file it must get as far as the digest.
+
+PYPI_PROJECT = "example-project"
+PYPI_SDIST = "example_project-1.0.tar.gz"
+PYPI_PUBLISHER = "example/project"
+PYPI_TOY = """\
+# SPDX-License-Identifier: GPL-2.0-only
+EAPI=8
+VERIFY_SIG_METHOD=sigstore
+{signer}
+inherit verify-sig
+DESCRIPTION="Toy Python package whose PyPI provenance verify-sig.eclass checks"
+HOMEPAGE="https://pypi.org/project/{project}/"
+SRC_URI="
+\thttps://files.pythonhosted.org/packages/source/{initial}/{project}/{sdist}{rename}
+\tverify-sig? ( https://pypi.org/integrity/{project}/${{PV}}/{sdist}/provenance -> {distfile}.provenance )
+"
+S=${{WORKDIR}}/{top}
+LICENSE="Apache-2.0"
+SLOT="0"
+KEYWORDS="~amd64"
+{unpack}
+"""
+PYPI_UNPACK = """\
+src_unpack() {{
+\tif use verify-sig; then
+\t\tverify-sig_verify_detached "${{DISTDIR}}"/{distfile}{{,.provenance}}
+\tfi
+\tunpack {distfile}
+\teinfo "toy: unpacked $(cat "${{S}}"/PKG-INFO | head -n 1)"
+}}
+"""
+PYPI_DEFAULT_UNPACK = """\
+src_unpack() {
+\tverify-sig_src_unpack
+\teinfo "toy: unpacked $(cat "${S}"/PKG-INFO | head -n 1)"
+}
+"""
+GITHUB_PUBLISHER = f'VERIFY_SIG_REPOSITORY="{PYPI_PUBLISHER}"\nVERIFY_SIG_WORKFLOW="release.yml"'
+
+
+def _sdist(top: str) -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, text in (("PKG-INFO", "Metadata-Version: 2.4\nName: example-project\nVersion: 1.0\n"),
+                           ("README", "the toy sdist of tests/test_packaging_portage.py\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size, info.mtime = len(data), 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+class PyPIMaterial:
+    """A toy sdist and its provenance from the test instance, and that instance's trust-root snapshot."""
+
+    def __init__(self, base: pathlib.Path) -> None:
+        import datetime
+        import hashlib
+        import json
+
+        from sigstore_offline.trust import snapshot
+        from testinstance import TestInstance, pep740
+
+        self.instance = TestInstance(seed="gentoo eclass pypi provenance")
+        self.sdist = _sdist("example_project-1.0")
+        statement = pep740.statement(PYPI_SDIST, hashlib.sha256(self.sdist).digest())
+        record = {"kind": "GitHub", "repository": PYPI_PUBLISHER, "workflow": "release.yml", "environment": None}
+        attestation = pep740.attestation(self.instance, statement, leaf=pep740.github_leaf(PYPI_PUBLISHER))
+        self.provenance = json.dumps(pep740.provenance((record, [attestation]))).encode()
+        self.leaf = pep740.github_leaf(PYPI_PUBLISHER)
+        # The instance as sec-keys/sigstore-trusted-root would install production: a snapshot directory
+        # whose manifest pins its trusted_root.json (sigstore-offline-snapshot(5)).
+        self.roots = base / "trust-roots"
+        directory = self.roots / "sigstore"
+        directory.mkdir(parents=True)
+        (directory / "trusted_root.json").write_text(json.dumps(self.instance.trusted_root_json()))
+        (directory / "manifest.json").write_bytes(snapshot.build_manifest(
+            directory, instance="sigstore", tuf_url="http://127.0.0.1/", source="tests/test_packaging_portage.py",
+            refreshed_at=datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0), tool_version="test"))
+
+
+@pytest.fixture(scope="module")
+def pypi_material(tmp_path_factory: pytest.TempPathFactory) -> PyPIMaterial:
+    return PyPIMaterial(tmp_path_factory.mktemp("pypi-material"))
+
+
+@pytest.fixture(scope="module")
+def pypi_portage(pypi_material: PyPIMaterial, tmp_path_factory: pytest.TempPathFactory) -> Portage:
+    return Portage(tmp_path_factory.mktemp("portage-pypi"), trust_roots=pypi_material.roots)
+
+
+def _pypi_toy(portage: Portage, material: PyPIMaterial, *, signer: str = GITHUB_PUBLISHER, unpack: str = "",
+              distfile: str = PYPI_SDIST, sdist: Optional[bytes] = None) -> subprocess.CompletedProcess[str]:
+    text = PYPI_TOY.format(signer=signer, project=PYPI_PROJECT, initial=PYPI_PROJECT[0], sdist=PYPI_SDIST,
+                           rename="" if distfile == PYPI_SDIST else f" -> {distfile}", distfile=distfile,
+                           top="example_project-1.0", unpack=unpack or PYPI_UNPACK.format(distfile=distfile))
+    data = material.sdist if sdist is None else sdist
+    return portage.package(f"dev-python/{PYPI_PROJECT}-1.0", text,
+                           {distfile: data, f"{distfile}.provenance": material.provenance})
+
+
+def _pypi_died(result: subprocess.CompletedProcess[str], distfile: str = PYPI_SDIST) -> str:
+    """The run died in src_unpack with the eclass's message; the verifier's FAIL line."""
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-3000:]
+    assert f"ERROR: dev-python/{PYPI_PROJECT}-1.0::sigstore-toy failed (unpack phase)" in out, out[-3000:]
+    assert f"PyPI provenance verification of {distfile} failed (verify-offline says why above)" in out, out[-3000:]
+    assert "toy: unpacked" not in out
+    return _fail_line(result)
+
+
+def test_pypi_sdist_with_its_provenance_unpacks(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    result = _pypi_toy(pypi_portage, pypi_material)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert f"Verifying {PYPI_SDIST} ..." in out and "toy: unpacked Metadata-Version: 2.4" in out, out[-4000:]
+    ok = [line for line in out.splitlines() if line.startswith("OK: ")]
+    assert len(ok) == 1 and ok[0].split()[1].endswith(f"/distdir/{PYPI_SDIST}"), out[-4000:]
+    assert f"({PYPI_SDIST})  GitHub {PYPI_PUBLISHER} (workflow release.yml)" in ok[0], ok[0]
+
+
+def test_pypi_default_src_unpack_pairs_the_provenance(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    result = _pypi_toy(pypi_portage, pypi_material, unpack=PYPI_DEFAULT_UNPACK)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert f"Verifying {PYPI_SDIST} ..." in out and "toy: unpacked Metadata-Version: 2.4" in out, out[-4000:]
+
+
+def test_pypi_explicit_identity_passes(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    signer = (f'VERIFY_SIG_CERT_IDENTITY="{pypi_material.leaf.identity}"\n'
+              f'VERIFY_SIG_CERT_OIDC_ISSUER="{pypi_material.leaf.issuer}"')
+    result = _pypi_toy(pypi_portage, pypi_material, signer=signer)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def test_pypi_tampered_sdist_dies_with_the_verifiers_line(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    result = _pypi_toy(pypi_portage, pypi_material, sdist=pypi_material.sdist + b"\0")
+    line = _pypi_died(result)
+    assert f"/distdir/{PYPI_SDIST}: signature: " in line and "in-toto statement does not name the artifact" in line, line
+
+
+def test_pypi_wrong_repository_dies_with_the_verifiers_line(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    signer = 'VERIFY_SIG_REPOSITORY="example/other"\nVERIFY_SIG_WORKFLOW="release.yml"'
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, signer=signer))
+    assert f"/distdir/{PYPI_SDIST}: identity: " in line, line
+    assert "is 'https://github.com/example/project', expected 'https://github.com/example/other'" in line, line
+
+
+def test_pypi_wrong_workflow_dies(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    signer = f'VERIFY_SIG_REPOSITORY="{PYPI_PUBLISHER}"\nVERIFY_SIG_WORKFLOW="other.yml"'
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, signer=signer))
+    assert f"/distdir/{PYPI_SDIST}: identity: " in line and "Build Config URI" in line, line
+    assert "expected https://github.com/example/project/.github/workflows/other.yml@" in line, line
+
+
+def test_pypi_ref_is_refused_not_dropped(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    """verify-offline pypi has no --ref: the eclass dies rather than skip a check the ebuild asked for."""
+    result = _pypi_toy(pypi_portage, pypi_material, signer=GITHUB_PUBLISHER + '\nVERIFY_SIG_REF="refs/tags/v1.0"')
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "failed (unpack phase)" in out, out[-3000:]
+    assert ("verify-sig_verify_detached: VERIFY_SIG_REF cannot be checked for PyPI provenance "
+            f"({PYPI_SDIST}.provenance)") in out, out[-3000:]
+    assert "toy: unpacked" not in out
+
+
+def test_pypi_renamed_distfile_needs_its_pypi_filename(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    """A distfile renamed in SRC_URI (-> pypi-example-project-1.0.tar.gz, another project's name): the
+    statement names PyPI's file, so the check fails until VERIFY_SIG_PYPI_FILENAME names it."""
+    renamed = f"pypi-{PYPI_PROJECT}-1.0.tar.gz"
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, distfile=renamed), renamed)
+    assert f"/distdir/{renamed}: statement: " in line and f"subject is '{PYPI_SDIST}'" in line, line
+    signer = GITHUB_PUBLISHER + f'\nVERIFY_SIG_PYPI_FILENAME="{PYPI_SDIST}"'
+    result = _pypi_toy(pypi_portage, pypi_material, signer=signer, distfile=renamed)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+REAL_PYPI = "pypi_attestations-0.0.19.tar.gz"
+
+
+def _real_pypi_toy(portage: Portage, repository: str) -> subprocess.CompletedProcess[str]:
+    provenance = need_shared(PYPI / f"{REAL_PYPI}.provenance").read_bytes()
+    text = PYPI_TOY.format(signer=f'VERIFY_SIG_REPOSITORY="{repository}"\nVERIFY_SIG_WORKFLOW="release.yml"',
+                           project="pypi-attestations", initial="p", sdist=REAL_PYPI, rename="", distfile=REAL_PYPI,
+                           top="pypi_attestations-0.0.19", unpack=PYPI_UNPACK.format(distfile=REAL_PYPI))
+    # Not the real sdist (absent from ../shared): a stand-in under its name.
+    return portage.package("dev-python/pypi-attestations-0.0.19", text,
+                           {REAL_PYPI: _sdist("pypi_attestations-0.0.19"), f"{REAL_PYPI}.provenance": provenance})
+
+
+def test_real_pypi_provenance_is_checked_up_to_the_digest(portage: Portage) -> None:
+    """PyPI's real provenance of pypi_attestations-0.0.19, under the shipped production snapshot:
+    with the right publisher, every check before the artifact's digest passes (the chain, the log
+    entry, the SCT, the publisher, the DSSE signature) and the stand-in file is refused at the digest."""
+    result = _real_pypi_toy(portage, "trailofbits/pypi-attestations")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "failed (unpack phase)" in out, out[-3000:]
+    assert f"PyPI provenance verification of {REAL_PYPI} failed" in out
+    line = _fail_line(result)
+    assert f"/distdir/{REAL_PYPI}: signature: " in line and "does not name the artifact" in line, line
+
+
+def test_real_pypi_provenance_wrong_repository_dies_at_identity(portage: Portage) -> None:
+    line = _fail_line(_real_pypi_toy(portage, "trailofbits/sigstore-python"))
+    assert f"/distdir/{REAL_PYPI}: identity: " in line, line
+    assert "expected 'https://github.com/trailofbits/sigstore-python'" in line, line
