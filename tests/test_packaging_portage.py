@@ -36,14 +36,26 @@ sdist, a wrong repository or workflow, a renamed distfile without VERIFY_SIG_PYP
 VERIFY_SIG_REF it dies with the eclass's message. The real provenance of
 pypi_attestations-0.0.19.tar.gz, under the shipped production snapshot, passes every check up to
 the artifact's digest (refused for the stand-in file) and fails at identity for another repository.
-Not run: app-crypt/sigstore-offline's ebuild (it needs ::gentoo's distutils-r1 and pypi eclasses),
-``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox.
+
+app-crypt/sigstore-offline, the tool's own ebuild, is built with ``ebuild ... manifest`` and
+``ebuild ... clean install`` (FEATURES=test) from the release sdist made here with ``python -m
+build --sdist``, in a copy of the overlay (for its Manifest). It inherits ::gentoo's distutils-r1
+and pypi, which are not reachable offline: the stub gentoo repository carries test-local
+stand-ins, tests/gentoo-stand-in/eclass/ (its README lists what each substitutes and leaves out),
+which build with Debian's /usr/bin/python3, linked into BROOT as python3.X. The ebuild's own
+phases run as written: python_test (the smoke test and the suite, in the network sandbox),
+python_install (the trust-roots symlink) and python_install_all (the man pages); the image holds
+the three commands, every page but dh_sigstore_verify(1), and the relative trust_roots link, and
+its verify-offline verifies a real bundle with the trust-root package's snapshot.
+Not run: ``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox, ::gentoo's real
+distutils-r1/python-r1/pypi eclasses.
 """
 
 from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -61,6 +73,8 @@ BEACON = (
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+SYSTEM_PYTHON = "/usr/bin/python3"
+STAND_IN = REPO / "tests" / "gentoo-stand-in"
 
 TOY = """\
 # SPDX-License-Identifier: GPL-2.0-only
@@ -106,9 +120,10 @@ def _network_sandbox() -> bool:
 
 
 class Portage:
-    def __init__(self, base: pathlib.Path, trust_roots: pathlib.Path = SHIPPED) -> None:
+    def __init__(self, base: pathlib.Path, trust_roots: pathlib.Path = SHIPPED, overlay: pathlib.Path = GENTOO,
+                 stand_in: bool = False) -> None:
         venv = _portage_venv()
-        self.base = base
+        self.base, self.overlay, self.stand_in = base, overlay, stand_in
         self.network_sandbox = _network_sandbox()
         broot = self.broot = base / "broot"
         subprocess.run([str(venv / "bin" / "python3"), "-m", "venv", "--without-pip", str(broot)], check=True)
@@ -128,6 +143,9 @@ class Portage:
         # A Prefix Portage unpacks .tar with "gtar" (GNU tar under its Gentoo name).
         (broot / "usr" / "bin" / "gtar").symlink_to(shutil.which("tar") or "/bin/tar")
         shutil.copytree(trust_roots, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
+        if stand_in:  # dev-lang/python in BROOT, for the stand-in python-r1.eclass
+            version = "%d.%d" % _system_python_version()
+            (broot / "usr" / "bin" / f"python{version}").symlink_to(SYSTEM_PYTHON)
         self._config()
 
     def _config(self) -> None:
@@ -139,9 +157,11 @@ class Portage:
         (gentoo / "profiles" / "categories").write_text("app-crypt\napp-misc\ndev-python\nsec-keys\n")
         (gentoo / "metadata" / "layout.conf").write_text("masters =\nthin-manifests = true\n")
         (gentoo / "profiles" / "default" / "eapi").write_text("8\n")
+        if self.stand_in:  # the stand-ins for ::gentoo's distutils-r1, python-r1 and pypi eclasses
+            (gentoo / "eclass").symlink_to(STAND_IN / "eclass")
         (gentoo / "profiles" / "default" / "make.defaults").write_text(
             'ARCH="amd64"\nACCEPT_KEYWORDS="amd64"\nELIBC="glibc"\nKERNEL="linux"\nUSERLAND="GNU"\n'
-            'USE_EXPAND_UNPREFIXED="ARCH"\nUSE_EXPAND_IMPLICIT="ARCH ELIBC KERNEL USERLAND"\n'
+            'USE_EXPAND="PYTHON_TARGETS"\nUSE_EXPAND_UNPREFIXED="ARCH"\nUSE_EXPAND_IMPLICIT="ARCH ELIBC KERNEL USERLAND"\n'
             'USE_EXPAND_VALUES_ARCH="amd64"\nUSE_EXPAND_VALUES_ELIBC="glibc"\nUSE_EXPAND_VALUES_KERNEL="linux"\n'
             'USE_EXPAND_VALUES_USERLAND="GNU"\nIUSE_IMPLICIT="prefix prefix-guest prefix-stack"\n')
         (toy / "profiles").mkdir(parents=True)
@@ -154,7 +174,7 @@ class Portage:
         (etc / "make.profile").symlink_to(gentoo / "profiles" / "default")
         (etc / "repos.conf" / "repos.conf").write_text(
             f"[DEFAULT]\nmain-repo = gentoo\n[gentoo]\nlocation = {gentoo}\n"
-            f"[sigstore-offline]\nlocation = {GENTOO}\n[sigstore-toy]\nlocation = {toy}\n")
+            f"[sigstore-offline]\nlocation = {self.overlay}\n[sigstore-toy]\nlocation = {toy}\n")
         features = "-sandbox -usersandbox -userpriv -userfetch -ipc-sandbox -pid-sandbox -mount-sandbox -news"
         features += " network-sandbox" if self.network_sandbox else " -network-sandbox"
         for name in ("distfiles", "tmp"):
@@ -166,16 +186,20 @@ class Portage:
             # Nothing is ever downloaded: a missing distfile must fail, not fetch.
             'FETCHCOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\nRESUMECOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\n'
             'GENTOO_MIRRORS=""\n')
+        if self.stand_in:  # as Gentoo's profiles set it, for the interpreter linked into BROOT
+            with (etc / "make.conf").open("a") as conf:
+                conf.write('PYTHON_TARGETS="python%d_%d"\n' % _system_python_version())
 
     def env(self) -> Dict[str, str]:
         return {"PATH": f"{self.broot}/usr/bin:{SYSTEM_PATH}", "PORTAGE_CONFIGROOT": str(self.base / "config"),
                 "HOME": str(self.base / "no-such-home"), "LC_ALL": "C.UTF-8", "NOCOLOR": "true"}
 
-    def ebuild(self, ebuild: pathlib.Path, *phases: str) -> subprocess.CompletedProcess[str]:
+    def ebuild(self, ebuild: pathlib.Path, *phases: str, features: str = "") -> subprocess.CompletedProcess[str]:
         argv = [str(self.broot / "bin" / "python3"), str(self.broot / "lib" / "portage" / "bin" / "ebuild"), str(ebuild), *phases]
         if self.network_sandbox:  # Portage itself has no network either: nothing it tries can leave the machine
             argv = ["unshare", "-n", *argv]
-        return subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=300, cwd=self.base)
+        env = {**self.env(), "FEATURES": features} if features else self.env()  # added to make.conf's (incremental)
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, cwd=self.base)
 
     def toy(self, version: str, *, identity: str = BEACON, unpack: str = CUSTOM_UNPACK, tamper: bool = False) -> subprocess.CompletedProcess[str]:
         need_shared(CONFORMANCE)
@@ -505,3 +529,111 @@ def test_real_pypi_provenance_wrong_repository_dies_at_identity(portage: Portage
     line = _fail_line(_real_pypi_toy(portage, "trailofbits/sigstore-python"))
     assert f"/distdir/{REAL_PYPI}: identity: " in line, line
     assert "expected 'https://github.com/trailofbits/sigstore-python'" in line, line
+
+
+# --- app-crypt/sigstore-offline: the tool's own ebuild, built by Portage from the release sdist -------------
+#
+# The ebuild inherits ::gentoo's distutils-r1 and pypi, which are not reachable offline: the stub
+# gentoo repository gets the test-local stand-ins of tests/gentoo-stand-in/ (its README says what
+# each substitutes and what it leaves out), running Debian's /usr/bin/python3 with apt's
+# python3-hatchling, -installer, -cryptography, -pytest and -hypothesis. The overlay is copied so
+# that a Manifest for the sdist built here can be written beside the ebuild. The ebuild's own
+# phases run as written: python_test (the suite, from the sdist, in the network sandbox),
+# python_install (the trust-roots symlink), python_install_all (the man pages).
+
+TOOL_VERSION = "0.1.0"
+TOOL_EBUILD = GENTOO / "app-crypt" / "sigstore-offline" / f"sigstore-offline-{TOOL_VERSION}.ebuild"
+
+
+def _system_python_version() -> tuple:
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import hatchling, installer, cryptography, pytest, hypothesis, tomllib; "
+                            "import sys; print('%d %d' % sys.version_info[:2])"], capture_output=True, text=True)
+    require(probe.returncode == 0, "the stand-in distutils-r1.eclass builds with Debian's /usr/bin/python3 and apt-get install "
+            f"python3-hatchling python3-installer python3-cryptography python3-pytest python3-hypothesis ({probe.stderr.strip()[-200:]})")
+    major, minor = probe.stdout.split()
+    return int(major), int(minor)
+
+
+class ToolBuild:
+    def __init__(self, portage: Portage, result: subprocess.CompletedProcess[str], sdist: str) -> None:
+        self.portage, self.result, self.sdist = portage, result, sdist
+        self.log = result.stdout + result.stderr
+        self.image = portage.base / "tmp" / "portage" / "app-crypt" / f"sigstore-offline-{TOOL_VERSION}" / "image"
+        # A Portage installed from PyPI is a Prefix one: ED is ${D}${EPREFIX}, EPREFIX its BROOT.
+        self.ed = self.image / str(portage.broot).lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def tool_build(tmp_path_factory: pytest.TempPathFactory) -> ToolBuild:
+    _system_python_version()
+    base = tmp_path_factory.mktemp("portage-tool")
+    overlay = base / "overlay"
+    shutil.copytree(GENTOO, overlay, symlinks=True)
+    portage = Portage(base / "portage", overlay=overlay, stand_in=True)
+    sdist = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--skip-dependency-check",
+                            "--outdir", str(base / "sdist"), str(REPO)], capture_output=True, text=True,
+                           env={**os.environ, "SOURCE_DATE_EPOCH": "1764460800"})
+    require(sdist.returncode == 0, f"python -m build --sdist failed (build and hatchling: the test extra): {sdist.stderr[-500:]}")
+    [built] = (base / "sdist").glob("*.tar.gz")
+    assert built.name == f"sigstore_offline-{TOOL_VERSION}.tar.gz", built.name
+    shutil.copyfile(built, portage.base / "distfiles" / built.name)
+    ebuild = overlay / "app-crypt" / "sigstore-offline" / TOOL_EBUILD.name
+    manifest = portage.ebuild(ebuild, "manifest")
+    assert manifest.returncode == 0, manifest.stdout + manifest.stderr
+    result = portage.ebuild(ebuild, "clean", "install", features="test")
+    return ToolBuild(portage, result, built.name)
+
+
+def test_tool_ebuild_builds_tests_and_installs(tool_build: ToolBuild) -> None:
+    log = tool_build.log
+    assert tool_build.result.returncode == 0, log[-6000:]
+    assert f"{tool_build.sdist} BLAKE2B SHA512 size ;-)" in log, log[-4000:]  # the Manifest pins the sdist
+    assert ">>> Test phase: app-crypt/sigstore-offline-0.1.0" in log, log[-4000:]
+    summary = [line for line in log.splitlines() if re.search(r"=+ .*\d+ passed", line)]
+    assert summary and "failed" not in summary[-1] and "error" not in summary[-1], log[-4000:]
+    assert f"OK: {EXAMPLE_DIGEST}  {EXAMPLE_IDENTITY}" in log, "python_test's smoke test did not run"
+    assert ">>> Completed installing app-crypt/sigstore-offline-0.1.0 into" in log, log[-4000:]
+
+
+def test_tool_image_holds_commands_pages_and_the_trust_root_link(tool_build: ToolBuild) -> None:
+    assert tool_build.result.returncode == 0, tool_build.log[-4000:]
+    ed = tool_build.ed
+    python = "python%d.%d" % _system_python_version()
+    for command in ("verify-offline", "sigstoreverify", "sigstore-offline"):
+        script = ed / "usr" / "bin" / command
+        assert script.is_file(), command
+        first = script.read_bytes().split(b"\n", 1)[0].decode()
+        assert first == f"#!{tool_build.portage.broot}/usr/bin/{python}", (command, first)
+    pages = {p.relative_to(ed / "usr" / "share" / "man").as_posix() for p in (ed / "usr" / "share" / "man").rglob("*.*")}
+    expected = {f"man{p.suffix[1:]}/{p.name}" for p in (REPO / "man").glob("*.[1-8]") if p.name != "dh_sigstore_verify.1"}
+    # Portage compresses man pages (ecompress, bzip2 by default): compare the names without it.
+    assert {re.sub(r"\.(bz2|gz|xz|zst)$", "", p) for p in pages} == expected, pages
+    site = ed / "usr" / "lib" / python / "site-packages"
+    assert (site / "sigstore_offline" / "__init__.py").is_file()
+    assert [p.name for p in site.glob("sigstore_offline-*.dist-info")] == [f"sigstore_offline-{TOOL_VERSION}.dist-info"]
+    # python_install: the wheel's trust roots are gone, a relative link to sec-keys/sigstore-trusted-root's
+    # snapshot stands in their place.
+    link = site / "sigstore_offline" / "trust_roots"
+    assert link.is_symlink(), sorted(p.name for p in (site / "sigstore_offline").iterdir())
+    target = (link.parent / os.readlink(link)).resolve()
+    assert not os.readlink(link).startswith("/"), os.readlink(link)
+    assert target == (ed / "usr" / "share" / "sigstore-offline" / "trust-roots").resolve(), os.readlink(link)
+    assert not (ed / "usr" / "share" / "sigstore-offline").exists()  # owned by sec-keys/sigstore-trusted-root
+
+
+def test_tool_image_verifies_with_the_trust_root_package(tool_build: ToolBuild, portage: Portage) -> None:
+    """The image's verify-offline, run by its own #! line, with the snapshot sec-keys/sigstore-trusted-root
+    installs (its wheel copy removed): a real bundle verifies, a wrong identity fails."""
+    assert tool_build.result.returncode == 0, tool_build.log[-4000:]
+    ed = tool_build.ed
+    site = next((ed / "usr" / "lib").glob("python3.*/site-packages"))
+    env = {"PATH": SYSTEM_PATH, "HOME": str(tool_build.portage.base / "no-such-home"), "LC_ALL": "C.UTF-8",
+           "PYTHONPATH": str(site), "SIGSTORE_OFFLINE_TRUST_ROOTS": str(SHIPPED)}
+    for identity, code in ((EXAMPLE_IDENTITY, 0), ("hugo@python.org", 1)):
+        result = subprocess.run([str(ed / "usr" / "bin" / "verify-offline"), "--bundle", str(EXAMPLE_BUNDLE),
+                                 "--cert-identity", identity, "--cert-oidc-issuer", GITHUB_ISSUER, EXAMPLE_DIGEST],
+                                env=env, capture_output=True, text=True)
+        assert result.returncode == code, result.stderr
+    where = subprocess.run([SYSTEM_PYTHON, "-c", "import sigstore_offline; print(sigstore_offline.__file__)"],
+                           env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert where.startswith(str(site)), where
