@@ -24,22 +24,47 @@ src_unpack and the eclass's default one), and dies in src_unpack with verify-off
 and the eclass's die message for a tampered distfile (its Manifest regenerated, as a maintainer
 would from a tampered download) and for a wrong identity. sec-keys/sigstore-trusted-root is built
 with ``ebuild ... clean install`` from its own Manifest, and the snapshot it installs verifies a
-real bundle. Not run: app-crypt/sigstore-offline's ebuild (it needs ::gentoo's distutils-r1 and
-pypi eclasses), ``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox.
+real bundle.
+
+PyPI provenance (``verify-sig_verify_detached FILE FILE.provenance`` -> ``verify-offline pypi``):
+../shared/vectors/pypi holds real provenance but not the distributions, so a second Portage, whose
+BROOT snapshot is the test Sigstore instance's (tests/testinstance), builds a toy
+dev-python/example-project from an sdist made here and its provenance from that instance, fetched
+as PyPI's Integrity API URL renamed to ``FILE.provenance``: it unpacks (custom src_unpack, the
+eclass's default one, an explicit identity), and dies with the verifier's line for a tampered
+sdist, a wrong repository or workflow, a renamed distfile without VERIFY_SIG_PYPI_FILENAME; with
+VERIFY_SIG_REF it dies with the eclass's message. The real provenance of
+pypi_attestations-0.0.19.tar.gz, under the shipped production snapshot, passes every check up to
+the artifact's digest (refused for the stand-in file) and fails at identity for another repository.
+
+app-crypt/sigstore-offline, the tool's own ebuild, is built with ``ebuild ... manifest`` and
+``ebuild ... clean install`` (FEATURES=test) from the release sdist made here with ``python -m
+build --sdist``, in a copy of the overlay (for its Manifest). It inherits ::gentoo's distutils-r1
+and pypi, which are not reachable offline: the stub gentoo repository carries test-local
+stand-ins, tests/gentoo-stand-in/eclass/ (its README lists what each substitutes and leaves out),
+which build with Debian's /usr/bin/python3, linked into BROOT as python3.X. The ebuild's own
+phases run as written: python_test (the smoke test and the suite, in the network sandbox),
+python_install (the trust-roots symlink) and python_install_all (the man pages); the image holds
+the three commands, every page but dh_sigstore_verify(1), and the relative trust_roots link, and
+its verify-offline verifies a real bundle with the trust-root package's snapshot.
+Not run: ``emerge`` (dependency resolution against ::gentoo), sys-apps/sandbox, ::gentoo's real
+distutils-r1/python-r1/pypi eclasses.
 """
 
 from __future__ import annotations
 
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pytest
 
-from helpers import CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, REPO, SHIPPED, need_shared, package_path, require
+from helpers import (CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, PYPI, REPO, SHIPPED,
+                     need_shared, package_path, require)
 
 GENTOO = REPO / "packaging" / "gentoo"
 TRUST_ROOT_DIR = GENTOO / "sec-keys" / "sigstore-trusted-root"
@@ -48,6 +73,8 @@ BEACON = (
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 )
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+SYSTEM_PYTHON = "/usr/bin/python3"
+STAND_IN = REPO / "tests" / "gentoo-stand-in"
 
 TOY = """\
 # SPDX-License-Identifier: GPL-2.0-only
@@ -93,9 +120,10 @@ def _network_sandbox() -> bool:
 
 
 class Portage:
-    def __init__(self, base: pathlib.Path) -> None:
+    def __init__(self, base: pathlib.Path, trust_roots: pathlib.Path = SHIPPED, overlay: pathlib.Path = GENTOO,
+                 stand_in: bool = False) -> None:
         venv = _portage_venv()
-        self.base = base
+        self.base, self.overlay, self.stand_in = base, overlay, stand_in
         self.network_sandbox = _network_sandbox()
         broot = self.broot = base / "broot"
         subprocess.run([str(venv / "bin" / "python3"), "-m", "venv", "--without-pip", str(broot)], check=True)
@@ -114,7 +142,10 @@ class Portage:
         wrapper.chmod(0o755)
         # A Prefix Portage unpacks .tar with "gtar" (GNU tar under its Gentoo name).
         (broot / "usr" / "bin" / "gtar").symlink_to(shutil.which("tar") or "/bin/tar")
-        shutil.copytree(SHIPPED, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
+        shutil.copytree(trust_roots, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
+        if stand_in:  # dev-lang/python in BROOT, for the stand-in python-r1.eclass
+            version = "%d.%d" % _system_python_version()
+            (broot / "usr" / "bin" / f"python{version}").symlink_to(SYSTEM_PYTHON)
         self._config()
 
     def _config(self) -> None:
@@ -123,25 +154,27 @@ class Portage:
         (gentoo / "profiles" / "default").mkdir(parents=True)
         (gentoo / "metadata").mkdir()
         (gentoo / "profiles" / "repo_name").write_text("gentoo\n")
-        (gentoo / "profiles" / "categories").write_text("app-crypt\napp-misc\nsec-keys\n")
+        (gentoo / "profiles" / "categories").write_text("app-crypt\napp-misc\ndev-python\nsec-keys\n")
         (gentoo / "metadata" / "layout.conf").write_text("masters =\nthin-manifests = true\n")
         (gentoo / "profiles" / "default" / "eapi").write_text("8\n")
+        if self.stand_in:  # the stand-ins for ::gentoo's distutils-r1, python-r1 and pypi eclasses
+            (gentoo / "eclass").symlink_to(STAND_IN / "eclass")
         (gentoo / "profiles" / "default" / "make.defaults").write_text(
             'ARCH="amd64"\nACCEPT_KEYWORDS="amd64"\nELIBC="glibc"\nKERNEL="linux"\nUSERLAND="GNU"\n'
-            'USE_EXPAND_UNPREFIXED="ARCH"\nUSE_EXPAND_IMPLICIT="ARCH ELIBC KERNEL USERLAND"\n'
+            'USE_EXPAND="PYTHON_TARGETS"\nUSE_EXPAND_UNPREFIXED="ARCH"\nUSE_EXPAND_IMPLICIT="ARCH ELIBC KERNEL USERLAND"\n'
             'USE_EXPAND_VALUES_ARCH="amd64"\nUSE_EXPAND_VALUES_ELIBC="glibc"\nUSE_EXPAND_VALUES_KERNEL="linux"\n'
             'USE_EXPAND_VALUES_USERLAND="GNU"\nIUSE_IMPLICIT="prefix prefix-guest prefix-stack"\n')
         (toy / "profiles").mkdir(parents=True)
         (toy / "metadata").mkdir()
         (toy / "profiles" / "repo_name").write_text("sigstore-toy\n")
-        (toy / "profiles" / "categories").write_text("app-misc\n")
+        (toy / "profiles" / "categories").write_text("app-misc\ndev-python\n")
         (toy / "metadata" / "layout.conf").write_text("masters = gentoo sigstore-offline\nthin-manifests = true\nsign-manifests = false\n")
         etc = base / "config" / "etc" / "portage"
         (etc / "repos.conf").mkdir(parents=True)
         (etc / "make.profile").symlink_to(gentoo / "profiles" / "default")
         (etc / "repos.conf" / "repos.conf").write_text(
             f"[DEFAULT]\nmain-repo = gentoo\n[gentoo]\nlocation = {gentoo}\n"
-            f"[sigstore-offline]\nlocation = {GENTOO}\n[sigstore-toy]\nlocation = {toy}\n")
+            f"[sigstore-offline]\nlocation = {self.overlay}\n[sigstore-toy]\nlocation = {toy}\n")
         features = "-sandbox -usersandbox -userpriv -userfetch -ipc-sandbox -pid-sandbox -mount-sandbox -news"
         features += " network-sandbox" if self.network_sandbox else " -network-sandbox"
         for name in ("distfiles", "tmp"):
@@ -153,16 +186,20 @@ class Portage:
             # Nothing is ever downloaded: a missing distfile must fail, not fetch.
             'FETCHCOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\nRESUMECOMMAND="false \\${URI} \\${DISTDIR} \\${FILE}"\n'
             'GENTOO_MIRRORS=""\n')
+        if self.stand_in:  # as Gentoo's profiles set it, for the interpreter linked into BROOT
+            with (etc / "make.conf").open("a") as conf:
+                conf.write('PYTHON_TARGETS="python%d_%d"\n' % _system_python_version())
 
     def env(self) -> Dict[str, str]:
         return {"PATH": f"{self.broot}/usr/bin:{SYSTEM_PATH}", "PORTAGE_CONFIGROOT": str(self.base / "config"),
                 "HOME": str(self.base / "no-such-home"), "LC_ALL": "C.UTF-8", "NOCOLOR": "true"}
 
-    def ebuild(self, ebuild: pathlib.Path, *phases: str) -> subprocess.CompletedProcess[str]:
+    def ebuild(self, ebuild: pathlib.Path, *phases: str, features: str = "") -> subprocess.CompletedProcess[str]:
         argv = [str(self.broot / "bin" / "python3"), str(self.broot / "lib" / "portage" / "bin" / "ebuild"), str(ebuild), *phases]
         if self.network_sandbox:  # Portage itself has no network either: nothing it tries can leave the machine
             argv = ["unshare", "-n", *argv]
-        return subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=300, cwd=self.base)
+        env = {**self.env(), "FEATURES": features} if features else self.env()  # added to make.conf's (incremental)
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900, cwd=self.base)
 
     def toy(self, version: str, *, identity: str = BEACON, unpack: str = CUSTOM_UNPACK, tamper: bool = False) -> subprocess.CompletedProcess[str]:
         need_shared(CONFORMANCE)
@@ -175,6 +212,22 @@ class Portage:
             old.unlink(missing_ok=True)
         ebuild = package / f"sigstore-toy-{version}.ebuild"
         ebuild.write_text(TOY.format(identity=identity, issuer=GITHUB_ISSUER, unpack=unpack))
+        manifest = self.ebuild(ebuild, "manifest")
+        assert manifest.returncode == 0, manifest.stdout + manifest.stderr
+        return self.ebuild(ebuild, "clean", "unpack")
+
+    def package(self, atom: str, text: str, distfiles: Dict[str, bytes]) -> subprocess.CompletedProcess[str]:
+        """Write ``distfiles`` and the ebuild ``text`` of ``atom`` (CATEGORY/PN-PV) into the toy overlay,
+        make its Manifest from those distfiles, and run ``ebuild ... clean unpack``."""
+        for name, data in distfiles.items():
+            (self.base / "distfiles" / name).write_bytes(data)
+        category, pf = atom.split("/")
+        package = self.base / "toy" / category / pf.rsplit("-", 1)[0]
+        package.mkdir(parents=True, exist_ok=True)
+        for old in [*package.glob("*.ebuild"), package / "Manifest"]:
+            old.unlink(missing_ok=True)
+        ebuild = package / f"{pf}.ebuild"
+        ebuild.write_text(text)
         manifest = self.ebuild(ebuild, "manifest")
         assert manifest.returncode == 0, manifest.stdout + manifest.stderr
         return self.ebuild(ebuild, "clean", "unpack")
@@ -259,3 +312,328 @@ def test_trusted_root_ebuild_installs_a_snapshot_that_verifies(portage: Portage)
         env={**portage.env(), "SIGSTORE_OFFLINE_TRUST_ROOTS": str(snapshot)}, capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     assert verify.stdout.startswith(f"OK: {EXAMPLE_DIGEST}"), verify.stdout
+
+
+# --- PyPI provenance: verify-sig_verify_detached FILE FILE.provenance runs verify-offline pypi ---------------
+#
+# ../shared/vectors/pypi has real provenance but none of the distributions it is for, so the good
+# case is an sdist made here with provenance from the test Sigstore instance (tests/testinstance),
+# whose trust root is the snapshot in that Portage's BROOT -- where sec-keys/sigstore-trusted-root
+# puts production's. The real provenance of pypi_attestations-0.0.19.tar.gz is checked too, under
+# the shipped production snapshot: against a stand-in file it must get as far as the digest.
+
+PYPI_PROJECT = "example-project"
+PYPI_SDIST = "example_project-1.0.tar.gz"
+PYPI_PUBLISHER = "example/project"
+PYPI_TOY = """\
+# SPDX-License-Identifier: GPL-2.0-only
+EAPI=8
+VERIFY_SIG_METHOD=sigstore
+{signer}
+inherit verify-sig
+DESCRIPTION="Toy Python package whose PyPI provenance verify-sig.eclass checks"
+HOMEPAGE="https://pypi.org/project/{project}/"
+SRC_URI="
+\thttps://files.pythonhosted.org/packages/source/{initial}/{project}/{sdist}{rename}
+\tverify-sig? ( https://pypi.org/integrity/{project}/${{PV}}/{sdist}/provenance -> {distfile}.provenance )
+"
+S=${{WORKDIR}}/{top}
+LICENSE="Apache-2.0"
+SLOT="0"
+KEYWORDS="~amd64"
+{unpack}
+"""
+PYPI_UNPACK = """\
+src_unpack() {{
+\tif use verify-sig; then
+\t\tverify-sig_verify_detached "${{DISTDIR}}"/{distfile}{{,.provenance}}
+\tfi
+\tunpack {distfile}
+\teinfo "toy: unpacked $(cat "${{S}}"/PKG-INFO | head -n 1)"
+}}
+"""
+PYPI_DEFAULT_UNPACK = """\
+src_unpack() {
+\tverify-sig_src_unpack
+\teinfo "toy: unpacked $(cat "${S}"/PKG-INFO | head -n 1)"
+}
+"""
+GITHUB_PUBLISHER = f'VERIFY_SIG_REPOSITORY="{PYPI_PUBLISHER}"\nVERIFY_SIG_WORKFLOW="release.yml"'
+
+
+def _sdist(top: str) -> bytes:
+    import io
+    import tarfile
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, text in (("PKG-INFO", "Metadata-Version: 2.4\nName: example-project\nVersion: 1.0\n"),
+                           ("README", "the toy sdist of tests/test_packaging_portage.py\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size, info.mtime = len(data), 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+class PyPIMaterial:
+    """A toy sdist and its provenance from the test instance, and that instance's trust-root snapshot."""
+
+    def __init__(self, base: pathlib.Path) -> None:
+        import datetime
+        import hashlib
+        import json
+
+        from sigstore_offline.trust import snapshot
+        from testinstance import TestInstance, pep740
+
+        self.instance = TestInstance(seed="gentoo eclass pypi provenance")
+        self.sdist = _sdist("example_project-1.0")
+        statement = pep740.statement(PYPI_SDIST, hashlib.sha256(self.sdist).digest())
+        record = {"kind": "GitHub", "repository": PYPI_PUBLISHER, "workflow": "release.yml", "environment": None}
+        attestation = pep740.attestation(self.instance, statement, leaf=pep740.github_leaf(PYPI_PUBLISHER))
+        self.provenance = json.dumps(pep740.provenance((record, [attestation]))).encode()
+        self.leaf = pep740.github_leaf(PYPI_PUBLISHER)
+        # The instance as sec-keys/sigstore-trusted-root would install production: a snapshot directory
+        # whose manifest pins its trusted_root.json (sigstore-offline-snapshot(5)).
+        self.roots = base / "trust-roots"
+        directory = self.roots / "sigstore"
+        directory.mkdir(parents=True)
+        (directory / "trusted_root.json").write_text(json.dumps(self.instance.trusted_root_json()))
+        (directory / "manifest.json").write_bytes(snapshot.build_manifest(
+            directory, instance="sigstore", tuf_url="http://127.0.0.1/", source="tests/test_packaging_portage.py",
+            refreshed_at=datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0), tool_version="test"))
+
+
+@pytest.fixture(scope="module")
+def pypi_material(tmp_path_factory: pytest.TempPathFactory) -> PyPIMaterial:
+    return PyPIMaterial(tmp_path_factory.mktemp("pypi-material"))
+
+
+@pytest.fixture(scope="module")
+def pypi_portage(pypi_material: PyPIMaterial, tmp_path_factory: pytest.TempPathFactory) -> Portage:
+    return Portage(tmp_path_factory.mktemp("portage-pypi"), trust_roots=pypi_material.roots)
+
+
+def _pypi_toy(portage: Portage, material: PyPIMaterial, *, signer: str = GITHUB_PUBLISHER, unpack: str = "",
+              distfile: str = PYPI_SDIST, sdist: Optional[bytes] = None) -> subprocess.CompletedProcess[str]:
+    text = PYPI_TOY.format(signer=signer, project=PYPI_PROJECT, initial=PYPI_PROJECT[0], sdist=PYPI_SDIST,
+                           rename="" if distfile == PYPI_SDIST else f" -> {distfile}", distfile=distfile,
+                           top="example_project-1.0", unpack=unpack or PYPI_UNPACK.format(distfile=distfile))
+    data = material.sdist if sdist is None else sdist
+    return portage.package(f"dev-python/{PYPI_PROJECT}-1.0", text,
+                           {distfile: data, f"{distfile}.provenance": material.provenance})
+
+
+def _pypi_died(result: subprocess.CompletedProcess[str], distfile: str = PYPI_SDIST) -> str:
+    """The run died in src_unpack with the eclass's message; the verifier's FAIL line."""
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-3000:]
+    assert f"ERROR: dev-python/{PYPI_PROJECT}-1.0::sigstore-toy failed (unpack phase)" in out, out[-3000:]
+    assert f"PyPI provenance verification of {distfile} failed (verify-offline says why above)" in out, out[-3000:]
+    assert "toy: unpacked" not in out
+    return _fail_line(result)
+
+
+def test_pypi_sdist_with_its_provenance_unpacks(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    result = _pypi_toy(pypi_portage, pypi_material)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert f"Verifying {PYPI_SDIST} ..." in out and "toy: unpacked Metadata-Version: 2.4" in out, out[-4000:]
+    ok = [line for line in out.splitlines() if line.startswith("OK: ")]
+    assert len(ok) == 1 and ok[0].split()[1].endswith(f"/distdir/{PYPI_SDIST}"), out[-4000:]
+    assert f"({PYPI_SDIST})  GitHub {PYPI_PUBLISHER} (workflow release.yml)" in ok[0], ok[0]
+
+
+def test_pypi_default_src_unpack_pairs_the_provenance(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    result = _pypi_toy(pypi_portage, pypi_material, unpack=PYPI_DEFAULT_UNPACK)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out[-4000:]
+    assert f"Verifying {PYPI_SDIST} ..." in out and "toy: unpacked Metadata-Version: 2.4" in out, out[-4000:]
+
+
+def test_pypi_explicit_identity_passes(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    signer = (f'VERIFY_SIG_CERT_IDENTITY="{pypi_material.leaf.identity}"\n'
+              f'VERIFY_SIG_CERT_OIDC_ISSUER="{pypi_material.leaf.issuer}"')
+    result = _pypi_toy(pypi_portage, pypi_material, signer=signer)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+def test_pypi_tampered_sdist_dies_with_the_verifiers_line(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    result = _pypi_toy(pypi_portage, pypi_material, sdist=pypi_material.sdist + b"\0")
+    line = _pypi_died(result)
+    assert f"/distdir/{PYPI_SDIST}: signature: " in line and "in-toto statement does not name the artifact" in line, line
+
+
+def test_pypi_wrong_repository_dies_with_the_verifiers_line(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    signer = 'VERIFY_SIG_REPOSITORY="example/other"\nVERIFY_SIG_WORKFLOW="release.yml"'
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, signer=signer))
+    assert f"/distdir/{PYPI_SDIST}: identity: " in line, line
+    assert "is 'https://github.com/example/project', expected 'https://github.com/example/other'" in line, line
+
+
+def test_pypi_wrong_workflow_dies(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    signer = f'VERIFY_SIG_REPOSITORY="{PYPI_PUBLISHER}"\nVERIFY_SIG_WORKFLOW="other.yml"'
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, signer=signer))
+    assert f"/distdir/{PYPI_SDIST}: identity: " in line and "Build Config URI" in line, line
+    assert "expected https://github.com/example/project/.github/workflows/other.yml@" in line, line
+
+
+def test_pypi_ref_is_refused_not_dropped(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    """verify-offline pypi has no --ref: the eclass dies rather than skip a check the ebuild asked for."""
+    result = _pypi_toy(pypi_portage, pypi_material, signer=GITHUB_PUBLISHER + '\nVERIFY_SIG_REF="refs/tags/v1.0"')
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "failed (unpack phase)" in out, out[-3000:]
+    assert ("verify-sig_verify_detached: VERIFY_SIG_REF cannot be checked for PyPI provenance "
+            f"({PYPI_SDIST}.provenance)") in out, out[-3000:]
+    assert "toy: unpacked" not in out
+
+
+def test_pypi_renamed_distfile_needs_its_pypi_filename(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    """A distfile renamed in SRC_URI (-> pypi-example-project-1.0.tar.gz, another project's name): the
+    statement names PyPI's file, so the check fails until VERIFY_SIG_PYPI_FILENAME names it."""
+    renamed = f"pypi-{PYPI_PROJECT}-1.0.tar.gz"
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, distfile=renamed), renamed)
+    assert f"/distdir/{renamed}: statement: " in line and f"subject is '{PYPI_SDIST}'" in line, line
+    signer = GITHUB_PUBLISHER + f'\nVERIFY_SIG_PYPI_FILENAME="{PYPI_SDIST}"'
+    result = _pypi_toy(pypi_portage, pypi_material, signer=signer, distfile=renamed)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+
+
+REAL_PYPI = "pypi_attestations-0.0.19.tar.gz"
+
+
+def _real_pypi_toy(portage: Portage, repository: str) -> subprocess.CompletedProcess[str]:
+    provenance = need_shared(PYPI / f"{REAL_PYPI}.provenance").read_bytes()
+    text = PYPI_TOY.format(signer=f'VERIFY_SIG_REPOSITORY="{repository}"\nVERIFY_SIG_WORKFLOW="release.yml"',
+                           project="pypi-attestations", initial="p", sdist=REAL_PYPI, rename="", distfile=REAL_PYPI,
+                           top="pypi_attestations-0.0.19", unpack=PYPI_UNPACK.format(distfile=REAL_PYPI))
+    # Not the real sdist (absent from ../shared): a stand-in under its name.
+    return portage.package("dev-python/pypi-attestations-0.0.19", text,
+                           {REAL_PYPI: _sdist("pypi_attestations-0.0.19"), f"{REAL_PYPI}.provenance": provenance})
+
+
+def test_real_pypi_provenance_is_checked_up_to_the_digest(portage: Portage) -> None:
+    """PyPI's real provenance of pypi_attestations-0.0.19, under the shipped production snapshot:
+    with the right publisher, every check before the artifact's digest passes (the chain, the log
+    entry, the SCT, the publisher, the DSSE signature) and the stand-in file is refused at the digest."""
+    result = _real_pypi_toy(portage, "trailofbits/pypi-attestations")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0 and "failed (unpack phase)" in out, out[-3000:]
+    assert f"PyPI provenance verification of {REAL_PYPI} failed" in out
+    line = _fail_line(result)
+    assert f"/distdir/{REAL_PYPI}: signature: " in line and "does not name the artifact" in line, line
+
+
+def test_real_pypi_provenance_wrong_repository_dies_at_identity(portage: Portage) -> None:
+    line = _fail_line(_real_pypi_toy(portage, "trailofbits/sigstore-python"))
+    assert f"/distdir/{REAL_PYPI}: identity: " in line, line
+    assert "expected 'https://github.com/trailofbits/sigstore-python'" in line, line
+
+
+# --- app-crypt/sigstore-offline: the tool's own ebuild, built by Portage from the release sdist -------------
+#
+# The ebuild inherits ::gentoo's distutils-r1 and pypi, which are not reachable offline: the stub
+# gentoo repository gets the test-local stand-ins of tests/gentoo-stand-in/ (its README says what
+# each substitutes and what it leaves out), running Debian's /usr/bin/python3 with apt's
+# python3-hatchling, -installer, -cryptography, -pytest and -hypothesis. The overlay is copied so
+# that a Manifest for the sdist built here can be written beside the ebuild. The ebuild's own
+# phases run as written: python_test (the suite, from the sdist, in the network sandbox),
+# python_install (the trust-roots symlink), python_install_all (the man pages).
+
+TOOL_VERSION = "0.1.0"
+TOOL_EBUILD = GENTOO / "app-crypt" / "sigstore-offline" / f"sigstore-offline-{TOOL_VERSION}.ebuild"
+
+
+def _system_python_version() -> tuple:
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import hatchling, installer, cryptography, pytest, hypothesis, tomllib; "
+                            "import sys; print('%d %d' % sys.version_info[:2])"], capture_output=True, text=True)
+    require(probe.returncode == 0, "the stand-in distutils-r1.eclass builds with Debian's /usr/bin/python3 and apt-get install "
+            f"python3-hatchling python3-installer python3-cryptography python3-pytest python3-hypothesis ({probe.stderr.strip()[-200:]})")
+    major, minor = probe.stdout.split()
+    return int(major), int(minor)
+
+
+class ToolBuild:
+    def __init__(self, portage: Portage, result: subprocess.CompletedProcess[str], sdist: str) -> None:
+        self.portage, self.result, self.sdist = portage, result, sdist
+        self.log = result.stdout + result.stderr
+        self.image = portage.base / "tmp" / "portage" / "app-crypt" / f"sigstore-offline-{TOOL_VERSION}" / "image"
+        # A Portage installed from PyPI is a Prefix one: ED is ${D}${EPREFIX}, EPREFIX its BROOT.
+        self.ed = self.image / str(portage.broot).lstrip("/")
+
+
+@pytest.fixture(scope="module")
+def tool_build(tmp_path_factory: pytest.TempPathFactory) -> ToolBuild:
+    _system_python_version()
+    base = tmp_path_factory.mktemp("portage-tool")
+    overlay = base / "overlay"
+    shutil.copytree(GENTOO, overlay, symlinks=True)
+    portage = Portage(base / "portage", overlay=overlay, stand_in=True)
+    sdist = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--skip-dependency-check",
+                            "--outdir", str(base / "sdist"), str(REPO)], capture_output=True, text=True,
+                           env={**os.environ, "SOURCE_DATE_EPOCH": "1764460800"})
+    require(sdist.returncode == 0, f"python -m build --sdist failed (build and hatchling: the test extra): {sdist.stderr[-500:]}")
+    [built] = (base / "sdist").glob("*.tar.gz")
+    assert built.name == f"sigstore_offline-{TOOL_VERSION}.tar.gz", built.name
+    shutil.copyfile(built, portage.base / "distfiles" / built.name)
+    ebuild = overlay / "app-crypt" / "sigstore-offline" / TOOL_EBUILD.name
+    manifest = portage.ebuild(ebuild, "manifest")
+    assert manifest.returncode == 0, manifest.stdout + manifest.stderr
+    result = portage.ebuild(ebuild, "clean", "install", features="test")
+    return ToolBuild(portage, result, built.name)
+
+
+def test_tool_ebuild_builds_tests_and_installs(tool_build: ToolBuild) -> None:
+    log = tool_build.log
+    assert tool_build.result.returncode == 0, log[-6000:]
+    assert f"{tool_build.sdist} BLAKE2B SHA512 size ;-)" in log, log[-4000:]  # the Manifest pins the sdist
+    assert ">>> Test phase: app-crypt/sigstore-offline-0.1.0" in log, log[-4000:]
+    summary = [line for line in log.splitlines() if re.search(r"=+ .*\d+ passed", line)]
+    assert summary and "failed" not in summary[-1] and "error" not in summary[-1], log[-4000:]
+    assert f"OK: {EXAMPLE_DIGEST}  {EXAMPLE_IDENTITY}" in log, "python_test's smoke test did not run"
+    assert ">>> Completed installing app-crypt/sigstore-offline-0.1.0 into" in log, log[-4000:]
+
+
+def test_tool_image_holds_commands_pages_and_the_trust_root_link(tool_build: ToolBuild) -> None:
+    assert tool_build.result.returncode == 0, tool_build.log[-4000:]
+    ed = tool_build.ed
+    python = "python%d.%d" % _system_python_version()
+    for command in ("verify-offline", "sigstoreverify", "sigstore-offline"):
+        script = ed / "usr" / "bin" / command
+        assert script.is_file(), command
+        first = script.read_bytes().split(b"\n", 1)[0].decode()
+        assert first == f"#!{tool_build.portage.broot}/usr/bin/{python}", (command, first)
+    pages = {p.relative_to(ed / "usr" / "share" / "man").as_posix() for p in (ed / "usr" / "share" / "man").rglob("*.*")}
+    expected = {f"man{p.suffix[1:]}/{p.name}" for p in (REPO / "man").glob("*.[1-8]") if p.name != "dh_sigstore_verify.1"}
+    # Portage compresses man pages (ecompress, bzip2 by default): compare the names without it.
+    assert {re.sub(r"\.(bz2|gz|xz|zst)$", "", p) for p in pages} == expected, pages
+    site = ed / "usr" / "lib" / python / "site-packages"
+    assert (site / "sigstore_offline" / "__init__.py").is_file()
+    assert [p.name for p in site.glob("sigstore_offline-*.dist-info")] == [f"sigstore_offline-{TOOL_VERSION}.dist-info"]
+    # python_install: the wheel's trust roots are gone, a relative link to sec-keys/sigstore-trusted-root's
+    # snapshot stands in their place.
+    link = site / "sigstore_offline" / "trust_roots"
+    assert link.is_symlink(), sorted(p.name for p in (site / "sigstore_offline").iterdir())
+    target = (link.parent / os.readlink(link)).resolve()
+    assert not os.readlink(link).startswith("/"), os.readlink(link)
+    assert target == (ed / "usr" / "share" / "sigstore-offline" / "trust-roots").resolve(), os.readlink(link)
+    assert not (ed / "usr" / "share" / "sigstore-offline").exists()  # owned by sec-keys/sigstore-trusted-root
+
+
+def test_tool_image_verifies_with_the_trust_root_package(tool_build: ToolBuild, portage: Portage) -> None:
+    """The image's verify-offline, run by its own #! line, with the snapshot sec-keys/sigstore-trusted-root
+    installs (its wheel copy removed): a real bundle verifies, a wrong identity fails."""
+    assert tool_build.result.returncode == 0, tool_build.log[-4000:]
+    ed = tool_build.ed
+    site = next((ed / "usr" / "lib").glob("python3.*/site-packages"))
+    env = {"PATH": SYSTEM_PATH, "HOME": str(tool_build.portage.base / "no-such-home"), "LC_ALL": "C.UTF-8",
+           "PYTHONPATH": str(site), "SIGSTORE_OFFLINE_TRUST_ROOTS": str(SHIPPED)}
+    for identity, code in ((EXAMPLE_IDENTITY, 0), ("hugo@python.org", 1)):
+        result = subprocess.run([str(ed / "usr" / "bin" / "verify-offline"), "--bundle", str(EXAMPLE_BUNDLE),
+                                 "--cert-identity", identity, "--cert-oidc-issuer", GITHUB_ISSUER, EXAMPLE_DIGEST],
+                                env=env, capture_output=True, text=True)
+        assert result.returncode == code, result.stderr
+    where = subprocess.run([SYSTEM_PYTHON, "-c", "import sigstore_offline; print(sigstore_offline.__file__)"],
+                           env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert where.startswith(str(site)), where

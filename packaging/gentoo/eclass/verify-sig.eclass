@@ -18,8 +18,11 @@
 #
 # The sigstore branch of verify-sig_verify_detached is the part meant for
 # ::gentoo: it is the sigstore-python command line with "sigstore" replaced by
-# "verify-offline", without the ${HOME} set-up.  The openpgp and signify
-# branches run the same programs as ::gentoo's eclass.
+# "verify-offline", without the ${HOME} set-up.  A signature file named
+# *.provenance is PyPI's PEP 740 provenance of an sdist or wheel (as pypi.eclass
+# fetches them), checked with "verify-offline pypi" against the Trusted
+# Publisher.  The openpgp and signify branches run the same programs as
+# ::gentoo's eclass.
 #
 # See docs/packagers.md (Gentoo) of sigstore-offline, and sigstoreverify(1).
 #
@@ -46,6 +49,27 @@
 #   default
 # }
 # @CODE
+#
+# An sdist from PyPI, uploaded with Trusted Publishing from GitHub Actions: its
+# provenance comes from PyPI's Integrity API, renamed to FILENAME.provenance,
+# and the publisher is the repository and workflow (no release tag to update).
+# verify-sig_src_unpack pairs FILENAME with FILENAME.provenance by itself:
+#
+# @CODE
+# VERIFY_SIG_METHOD=sigstore
+# VERIFY_SIG_REPOSITORY=trailofbits/pypi-attestations
+# VERIFY_SIG_WORKFLOW=release.yml
+# inherit verify-sig
+#
+# MY_P=pypi_attestations-${PV}
+# SRC_URI="
+#   https://files.pythonhosted.org/packages/source/p/pypi-attestations/${MY_P}.tar.gz
+#   verify-sig? (
+#     https://pypi.org/integrity/pypi-attestations/${PV}/${MY_P}.tar.gz/provenance
+#       -> ${MY_P}.tar.gz.provenance
+#   )
+# "
+# @CODE
 
 case ${EAPI} in
 	7|8) ;;
@@ -65,8 +89,9 @@ IUSE="verify-sig"
 # - openpgp -- OpenPGP signatures, app-crypt/gnupg through app-portage/gemato
 #   (the default)
 # - signify -- signify signatures, app-crypt/signify
-# - sigstore -- Sigstore bundles (*.sigstore), app-crypt/sigstore-offline,
-#   offline, against sec-keys/sigstore-trusted-root
+# - sigstore -- Sigstore bundles (*.sigstore, *.sigstore.json) and PyPI
+#   provenance (*.provenance: PEP 740 attestations of an sdist or wheel),
+#   app-crypt/sigstore-offline, offline, against sec-keys/sigstore-trusted-root
 : "${VERIFY_SIG_METHOD:=openpgp}"
 
 case ${VERIFY_SIG_METHOD} in
@@ -114,7 +139,10 @@ esac
 # @DEFAULT_UNSET
 # @DESCRIPTION:
 # sigstore: the exact identity the signing certificate must name, an e-mail
-# address or a URI (for example hugo@python.org).
+# address or a URI (for example hugo@python.org).  For PyPI provenance it is
+# passed to verify-offline pypi as --cert-identity: the certificate alone is
+# checked and the provenance's publisher records are ignored (a Google Cloud
+# publisher is its service account here, with https://accounts.google.com).
 
 # @ECLASS_VARIABLE: VERIFY_SIG_CERT_OIDC_ISSUER
 # @DEFAULT_UNSET
@@ -127,18 +155,34 @@ esac
 # @DESCRIPTION:
 # sigstore: instead of an identity, the GitHub repository (OWNER/REPO) whose
 # Actions workflow signed the release, or https://gitlab.com/NAMESPACE/PROJECT;
-# matched on the certificate's own claims, so it survives release tags.
+# matched on the certificate's own claims, so it survives release tags.  For
+# PyPI provenance, the Trusted Publisher (verify-offline pypi --repository):
+# the certificate's claims and the provenance's publisher record must both
+# name it.
 
 # @ECLASS_VARIABLE: VERIFY_SIG_WORKFLOW
 # @DEFAULT_UNSET
 # @DESCRIPTION:
-# sigstore, with VERIFY_SIG_REPOSITORY: the workflow file (release.yml).
+# sigstore, with VERIFY_SIG_REPOSITORY: the workflow file (release.yml; for a
+# GitLab publisher of PyPI provenance, the CI file's path, .gitlab-ci.yml).
 
 # @ECLASS_VARIABLE: VERIFY_SIG_REF
 # @DEFAULT_UNSET
 # @DESCRIPTION:
 # sigstore, with VERIFY_SIG_REPOSITORY: the git ref the workflow ran on, or a
-# glob such as refs/tags/v* (for example refs/tags/v${PV}).
+# glob such as refs/tags/v* (for example refs/tags/v${PV}).  Not for PyPI
+# provenance (*.provenance): verify-offline pypi matches a Trusted Publisher,
+# which names no ref, and has no --ref; rather than drop the check silently,
+# verify-sig_verify_detached dies when it is set for a provenance file.  An
+# ebuild verifying both kinds unsets it for the provenance:
+# VERIFY_SIG_REF= verify-sig_verify_detached FILE FILE.provenance
+
+# @ECLASS_VARIABLE: VERIFY_SIG_PYPI_FILENAME
+# @DEFAULT_UNSET
+# @DESCRIPTION:
+# sigstore, PyPI provenance only: the file's name on PyPI, when the distfile
+# was renamed (SRC_URI "-> ${P}.tar.gz").  The signed statement names the file
+# as PyPI does; the default is the distfile's own name.
 
 # @ECLASS_VARIABLE: VERIFY_SIG_SIGSTORE_MAX_AGE
 # @USER_VARIABLE
@@ -146,6 +190,31 @@ esac
 # @DESCRIPTION:
 # sigstore: refuse a trust-root snapshot refreshed more than this many days
 # ago; unset, a snapshot older than 180 days only draws a warning.
+
+# @FUNCTION: _verify-sig_signer
+# @INTERNAL
+# @USAGE: <caller>
+# @DESCRIPTION:
+# Fill the array "signer" (declared by the caller) with the signer options of
+# VERIFY_SIG_REPOSITORY/_WORKFLOW/_REF or VERIFY_SIG_CERT_IDENTITY/_OIDC_ISSUER,
+# and the array "age" with VERIFY_SIG_SIGSTORE_MAX_AGE's.
+_verify-sig_signer() {
+	local caller=${1}
+	if [[ -n ${VERIFY_SIG_REPOSITORY} ]]; then
+		[[ -z ${VERIFY_SIG_CERT_IDENTITY}${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
+			die "${caller}: set VERIFY_SIG_REPOSITORY or VERIFY_SIG_CERT_IDENTITY/VERIFY_SIG_CERT_OIDC_ISSUER, not both"
+		signer=( --repository "${VERIFY_SIG_REPOSITORY}" )
+		[[ -n ${VERIFY_SIG_WORKFLOW} ]] && signer+=( --workflow "${VERIFY_SIG_WORKFLOW}" )
+		[[ -n ${VERIFY_SIG_REF} ]] && signer+=( --ref "${VERIFY_SIG_REF}" )
+	else
+		[[ -n ${VERIFY_SIG_CERT_IDENTITY} && -n ${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
+			die "${caller}: VERIFY_SIG_METHOD=sigstore needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER (or VERIFY_SIG_REPOSITORY)"
+		signer=( --cert-identity "${VERIFY_SIG_CERT_IDENTITY}" --cert-oidc-issuer "${VERIFY_SIG_CERT_OIDC_ISSUER}" )
+	fi
+	age=()
+	[[ -n ${VERIFY_SIG_SIGSTORE_MAX_AGE} ]] && age=( --max-trust-root-age "${VERIFY_SIG_SIGSTORE_MAX_AGE}" )
+	return 0
+}
 
 # @FUNCTION: _verify-sig_sigstore
 # @INTERNAL
@@ -157,19 +226,8 @@ esac
 _verify-sig_sigstore() {
 	local file=${1} bundle=${2}
 
-	local -a signer age=()
-	if [[ -n ${VERIFY_SIG_REPOSITORY} ]]; then
-		[[ -z ${VERIFY_SIG_CERT_IDENTITY}${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
-			die "${FUNCNAME[1]}: set VERIFY_SIG_REPOSITORY or VERIFY_SIG_CERT_IDENTITY/VERIFY_SIG_CERT_OIDC_ISSUER, not both"
-		signer=( --repository "${VERIFY_SIG_REPOSITORY}" )
-		[[ -n ${VERIFY_SIG_WORKFLOW} ]] && signer+=( --workflow "${VERIFY_SIG_WORKFLOW}" )
-		[[ -n ${VERIFY_SIG_REF} ]] && signer+=( --ref "${VERIFY_SIG_REF}" )
-	else
-		[[ -n ${VERIFY_SIG_CERT_IDENTITY} && -n ${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
-			die "${FUNCNAME[1]}: VERIFY_SIG_METHOD=sigstore needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER (or VERIFY_SIG_REPOSITORY)"
-		signer=( --cert-identity "${VERIFY_SIG_CERT_IDENTITY}" --cert-oidc-issuer "${VERIFY_SIG_CERT_OIDC_ISSUER}" )
-	fi
-	[[ -n ${VERIFY_SIG_SIGSTORE_MAX_AGE} ]] && age=( --max-trust-root-age "${VERIFY_SIG_SIGSTORE_MAX_AGE}" )
+	local -a signer age
+	_verify-sig_signer "${FUNCNAME[1]}"
 	[[ ${file} != - ]] ||
 		die "${FUNCNAME[1]}: sigstore cannot verify standard input"
 
@@ -184,6 +242,37 @@ _verify-sig_sigstore() {
 		die "Sigstore verification of ${file##*/} failed (verify-offline says why above)"
 }
 
+# @FUNCTION: _verify-sig_pypi
+# @INTERNAL
+# @USAGE: <file> <provenance>
+# @DESCRIPTION:
+# Verify the Python distribution <file> against <provenance>, PyPI's PEP 740
+# provenance for it (https://pypi.org/integrity/PROJECT/VERSION/FILENAME/provenance),
+# with verify-offline pypi: every attestation in it, its signed statement
+# (naming VERIFY_SIG_PYPI_FILENAME, default the distfile's name, and the file's
+# SHA-256), and the Trusted Publisher of VERIFY_SIG_REPOSITORY (+ _WORKFLOW) or
+# the signer of VERIFY_SIG_CERT_IDENTITY/_OIDC_ISSUER.  Dies with
+# verify-offline's reason on failure, and when VERIFY_SIG_REF is set.
+_verify-sig_pypi() {
+	local file=${1} provenance=${2}
+
+	[[ ${file} != - ]] ||
+		die "${FUNCNAME[1]}: PyPI provenance cannot verify standard input"
+	[[ -z ${VERIFY_SIG_REF} ]] ||
+		die "${FUNCNAME[1]}: VERIFY_SIG_REF cannot be checked for PyPI provenance (${provenance##*/}): verify-offline pypi matches the Trusted Publisher, which names no ref; unset VERIFY_SIG_REF for this call"
+	local -a signer age
+	_verify-sig_signer "${FUNCNAME[1]}"
+
+	local -x SIGSTORE_OFFLINE_TRUST_ROOTS=${BROOT}/usr/share/sigstore-offline/trust-roots
+	local -x PYTHONNOUSERSITE=1
+	verify-offline pypi \
+		--provenance "${provenance}" \
+		--name "${VERIFY_SIG_PYPI_FILENAME:-${file##*/}}" \
+		"${signer[@]}" "${age[@]}" \
+		"${file}" ||
+		die "PyPI provenance verification of ${file##*/} failed (verify-offline says why above)"
+}
+
 # @FUNCTION: verify-sig_verify_detached
 # @USAGE: <file> <sig-file> [<key-file>]
 # @DESCRIPTION:
@@ -191,7 +280,9 @@ _verify-sig_sigstore() {
 # signify signature checked with <key-file> (default:
 # VERIFY_SIG_OPENPGP_KEY_PATH), or, with VERIFY_SIG_METHOD=sigstore, a Sigstore
 # bundle checked against VERIFY_SIG_CERT_IDENTITY and
-# VERIFY_SIG_CERT_OIDC_ISSUER (no key file).  Dies if verification fails.
+# VERIFY_SIG_CERT_OIDC_ISSUER or VERIFY_SIG_REPOSITORY (no key file); a
+# <sig-file> named *.provenance is PyPI's provenance of the sdist or wheel
+# <file>, checked with verify-offline pypi.  Dies if verification fails.
 verify-sig_verify_detached() {
 	local file=${1}
 	local sig=${2}
@@ -204,7 +295,11 @@ verify-sig_verify_detached() {
 		[[ -z ${3} ]] ||
 			die "${FUNCNAME}: sigstore takes no key file; set VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER"
 		einfo "Verifying ${filename} ..."
-		_verify-sig_sigstore "${file}" "${sig}"
+		if [[ ${sig} == *.provenance ]]; then
+			_verify-sig_pypi "${file}" "${sig}"
+		else
+			_verify-sig_sigstore "${file}" "${sig}"
+		fi
 		return
 	fi
 
@@ -333,7 +428,7 @@ verify-sig_verify_signed_checksums() {
 # The signature suffixes of VERIFY_SIG_METHOD.
 _verify-sig_suffixes() {
 	if [[ ${VERIFY_SIG_METHOD} == sigstore ]]; then
-		echo .sigstore .sigstore.json
+		echo .sigstore .sigstore.json .provenance
 	else
 		echo .asc .sig
 	fi
@@ -342,7 +437,8 @@ _verify-sig_suffixes() {
 # @FUNCTION: verify-sig_src_unpack
 # @DESCRIPTION:
 # With USE=verify-sig, pair every distfile in ${A} with its signature
-# (FILE.asc or FILE.sig; FILE.sigstore or FILE.sigstore.json for sigstore),
+# (FILE.asc or FILE.sig; FILE.sigstore, FILE.sigstore.json or PyPI's
+# FILE.provenance for sigstore),
 # verify each pair, and die on an unsigned distfile or a stray signature.
 # Then unpack.
 verify-sig_src_unpack() {
