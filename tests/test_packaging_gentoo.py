@@ -33,7 +33,7 @@ from helpers import CONFORMANCE, GITHUB_ISSUER, REPO, SHIPPED, need_no_network, 
 
 GENTOO = REPO / "packaging" / "gentoo"
 ECLASS = GENTOO / "eclass" / "verify-sig.eclass"
-TRUSTED_ROOT_EBUILD = GENTOO / "sec-keys" / "sigstore-trusted-root" / "sigstore-trusted-root-0_p20260827.ebuild"
+TRUSTED_ROOT_EBUILD = GENTOO / "sec-keys" / "sigstore-trusted-root" / "sigstore-trusted-root-0_p20261130.ebuild"
 BEACON = (
     "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
     ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"

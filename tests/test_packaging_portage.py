@@ -32,8 +32,8 @@ BROOT snapshot is the test Sigstore instance's (tests/testinstance), builds a to
 dev-python/example-project from an sdist made here and its provenance from that instance, fetched
 as PyPI's Integrity API URL renamed to ``FILE.provenance``: it unpacks (custom src_unpack, the
 eclass's default one, an explicit identity), and dies with the verifier's line for a tampered
-sdist, a wrong repository or workflow, a renamed distfile without VERIFY_SIG_PYPI_FILENAME; with
-VERIFY_SIG_REF it dies with the eclass's message. The real provenance of
+sdist, a wrong repository or workflow, a ref that does not match VERIFY_SIG_REF, a renamed distfile
+without VERIFY_SIG_PYPI_FILENAME. The real provenance of
 pypi_attestations-0.0.19.tar.gz, under the shipped production snapshot, passes every check up to
 the artifact's digest (refused for the stand-in file) and fails at identity for another repository.
 
@@ -479,14 +479,14 @@ def test_pypi_wrong_workflow_dies(pypi_portage: Portage, pypi_material: PyPIMate
     assert "expected https://github.com/example/project/.github/workflows/other.yml@" in line, line
 
 
-def test_pypi_ref_is_refused_not_dropped(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
-    """verify-offline pypi has no --ref: the eclass dies rather than skip a check the ebuild asked for."""
-    result = _pypi_toy(pypi_portage, pypi_material, signer=GITHUB_PUBLISHER + '\nVERIFY_SIG_REF="refs/tags/v1.0"')
+def test_pypi_ref_is_checked(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:
+    """VERIFY_SIG_REF goes to verify-offline pypi --ref: the release tag's glob passes, a branch
+    glob dies at identity with the certificate's Source Repository Ref."""
+    result = _pypi_toy(pypi_portage, pypi_material, signer=GITHUB_PUBLISHER + '\nVERIFY_SIG_REF="refs/tags/v*"')
     out = result.stdout + result.stderr
-    assert result.returncode != 0 and "failed (unpack phase)" in out, out[-3000:]
-    assert ("verify-sig_verify_detached: VERIFY_SIG_REF cannot be checked for PyPI provenance "
-            f"({PYPI_SDIST}.provenance)") in out, out[-3000:]
-    assert "toy: unpacked" not in out
+    assert result.returncode == 0 and "toy: unpacked" in out, out[-3000:]
+    line = _pypi_died(_pypi_toy(pypi_portage, pypi_material, signer=GITHUB_PUBLISHER + '\nVERIFY_SIG_REF="refs/heads/*"'))
+    assert f"/distdir/{PYPI_SDIST}: identity: " in line and "Source Repository Ref (1.14)" in line, line
 
 
 def test_pypi_renamed_distfile_needs_its_pypi_filename(pypi_portage: Portage, pypi_material: PyPIMaterial) -> None:

@@ -170,12 +170,9 @@ esac
 # @DEFAULT_UNSET
 # @DESCRIPTION:
 # sigstore, with VERIFY_SIG_REPOSITORY: the git ref the workflow ran on, or a
-# glob such as refs/tags/v* (for example refs/tags/v${PV}).  Not for PyPI
-# provenance (*.provenance): verify-offline pypi matches a Trusted Publisher,
-# which names no ref, and has no --ref; rather than drop the check silently,
-# verify-sig_verify_detached dies when it is set for a provenance file.  An
-# ebuild verifying both kinds unsets it for the provenance:
-# VERIFY_SIG_REF= verify-sig_verify_detached FILE FILE.provenance
+# glob such as refs/tags/v* (for example refs/tags/v${PV}).  For PyPI
+# provenance (*.provenance) too: verify-offline pypi --ref matches it against
+# the certificate of every attestation.
 
 # @ECLASS_VARIABLE: VERIFY_SIG_PYPI_FILENAME
 # @DEFAULT_UNSET
@@ -251,15 +248,13 @@ _verify-sig_sigstore() {
 # with verify-offline pypi: every attestation in it, its signed statement
 # (naming VERIFY_SIG_PYPI_FILENAME, default the distfile's name, and the file's
 # SHA-256), and the Trusted Publisher of VERIFY_SIG_REPOSITORY (+ _WORKFLOW) or
-# the signer of VERIFY_SIG_CERT_IDENTITY/_OIDC_ISSUER.  Dies with
-# verify-offline's reason on failure, and when VERIFY_SIG_REF is set.
+# the signer of VERIFY_SIG_CERT_IDENTITY/_OIDC_ISSUER (with VERIFY_SIG_REF, the
+# ref too).  Dies with verify-offline's reason on failure.
 _verify-sig_pypi() {
 	local file=${1} provenance=${2}
 
 	[[ ${file} != - ]] ||
 		die "${FUNCNAME[1]}: PyPI provenance cannot verify standard input"
-	[[ -z ${VERIFY_SIG_REF} ]] ||
-		die "${FUNCNAME[1]}: VERIFY_SIG_REF cannot be checked for PyPI provenance (${provenance##*/}): verify-offline pypi matches the Trusted Publisher, which names no ref; unset VERIFY_SIG_REF for this call"
 	local -a signer age
 	_verify-sig_signer "${FUNCNAME[1]}"
 

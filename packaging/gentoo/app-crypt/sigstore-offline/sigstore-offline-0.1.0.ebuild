@@ -12,7 +12,8 @@ inherit distutils-r1 pypi
 DESCRIPTION="Offline, fail-closed verification of Sigstore bundles for build sandboxes"
 HOMEPAGE="https://pypi.org/project/sigstore-offline/"
 
-LICENSE="Apache-2.0"
+# MIT: the imported GitHub trust root in the wheel (LICENSE.MIT).
+LICENSE="Apache-2.0 MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~arm64"
 

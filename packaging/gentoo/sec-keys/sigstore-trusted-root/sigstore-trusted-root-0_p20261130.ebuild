@@ -11,6 +11,10 @@ EAPI=8
 # targets v28, timestamp v703). Every file is TUF-proven except the anchor root
 # each refresh started from; `sigstore-offline trust-root verify --at refreshed
 # --require-fresh /usr/share/sigstore-offline/trust-roots/sigstore` re-checks it.
+# The third snapshot, "github" (GitHub's own Sigstore instance, which
+# `verify-offline github` reads), was imported on 2026-11-30 with
+# `sigstore-offline trust-root import` from what the GitHub CLI distributes: it is
+# not TUF-proven until a refresh job runs `trust-root refresh --instance github`.
 #
 # The distfile is packaging/refresh-job/snapshot-tarball's reproducible tar of
 # the reviewed trust-roots/ directory (docs/trust-roots.md, "Gentoo"): anyone can
@@ -21,7 +25,7 @@ SNAPSHOT_DATE=${PV#0_p}
 TRUSTED_ROOT_SHA256=6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66
 TRUSTED_ROOT_SIZE=6787
 
-DESCRIPTION="Sigstore trust-root snapshots (TUF-proven) for offline verification"
+DESCRIPTION="Sigstore trust-root snapshots for offline verification"
 HOMEPAGE="
 	https://www.sigstore.dev/
 	https://github.com/sigstore/root-signing
@@ -29,7 +33,8 @@ HOMEPAGE="
 SRC_URI="https://dev.gentoo.org/~sigstore-offline/distfiles/sigstore-offline-trust-roots-${SNAPSHOT_DATE}.tar"
 S=${WORKDIR}
 
-LICENSE="Apache-2.0"
+# MIT: github/ (GitHub's trust root, as the GitHub CLI distributes it).
+LICENSE="Apache-2.0 MIT"
 SLOT="0"
 KEYWORDS="~amd64 ~arm64"
 
@@ -46,11 +51,14 @@ src_compile() {
 		[[ -f ${instance}/manifest.json && -f ${instance}/timestamp.json ]] ||
 			die "${instance}: not a TUF-proven snapshot"
 	done
+	# Imported, not refreshed: a manifest and the two pinned files, no TUF timestamp.
+	[[ -f github/manifest.json && -f github/trusted_root.json && -f github/root.json ]] ||
+		die "github: not a snapshot"
 }
 
 src_install() {
 	# The layout app-crypt/sigstore-offline and verify-sig.eclass read:
 	# /usr/share/sigstore-offline/trust-roots/<instance>/, owned by this package.
 	insinto /usr/share/sigstore-offline/trust-roots
-	doins -r sigstore sigstage
+	doins -r sigstore sigstage github
 }
