@@ -95,9 +95,12 @@ def _topdir(tmp_path: pathlib.Path, *, signers: str, tamper: bool = False, bundl
     return top
 
 
-def _build(rpmbuild: str, top: pathlib.Path, verify_line: str, stage: str) -> subprocess.CompletedProcess[str]:
-    spec = top / "sigstoreverify-check.spec"
-    spec.write_text(SPEC.format(verify_line=verify_line))
+def _build(rpmbuild: str, top: pathlib.Path, verify_line: str, stage: str, *, spec_text: str = SPEC,
+           name: str = "sigstoreverify-check", verifier: str = "", **fields: str) -> subprocess.CompletedProcess[str]:
+    """rpmbuild ``stage`` of ``spec_text`` (formatted with ``verify_line`` and ``fields``) offline,
+    with ``%__sigstoreverify`` the package under test (``verifier``: extra options)."""
+    spec = top / f"{name}.spec"
+    spec.write_text(spec_text.format(verify_line=verify_line, **fields))
     env: Dict[str, str] = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(top / "no-such-home"),
@@ -107,7 +110,7 @@ def _build(rpmbuild: str, top: pathlib.Path, verify_line: str, stage: str) -> su
     argv = [
         *_no_network(), rpmbuild, f"--load={MACROS}",
         "--define", f"_topdir {top}",
-        "--define", f"__sigstoreverify {_verifier()}",
+        "--define", f"__sigstoreverify {_verifier()}{verifier}",
         "--nodeps", stage, str(spec),
     ]
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
@@ -278,18 +281,9 @@ def _pypi_topdir(tmp_path: pathlib.Path, *, sdist: str = PYPI_SDIST, tamper: boo
 
 def _build_pypi(rpmbuild: str, top: pathlib.Path, verify_line: str, *, sdist: str = PYPI_SDIST,
                 stage: str = "-bp") -> subprocess.CompletedProcess[str]:
-    spec = top / "python-example-project.spec"
-    spec.write_text(PYPI_SPEC.format(verify_line=verify_line, sdist=sdist))
-    env: Dict[str, str] = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(top / "no-such-home"),
-        "PYTHONPATH": package_path(),
-        "LC_ALL": "C.UTF-8",
-    }
-    verifier = f"{_verifier()} --trust-root={shlex.quote(str(top / 'trusted_root.json'))}"
-    argv = [*_no_network(), rpmbuild, f"--load={MACROS}", "--define", f"_topdir {top}",
-            "--define", f"__sigstoreverify {verifier}", "--nodeps", stage, str(spec)]
-    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    root = shlex.quote(str(top / "trusted_root.json"))
+    return _build(rpmbuild, top, verify_line, stage, spec_text=PYPI_SPEC, name="python-example-project",
+                  verifier=f" --trust-root={root}", sdist=sdist)
 
 
 def test_provenance_macro_expansion(rpmbuild: str) -> None:
