@@ -172,22 +172,20 @@ def load_certificate(der: bytes, what: str) -> x509.Certificate:
     a crash) in a later step. Callers turn the ValueError into their own error class: InputError
     for a bundle, chain, attestation or cosign file, TrustRootError for a trusted root.
     """
-    try:
-        with warnings.catch_warnings():
-            # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
-            # serial number: refuse them now, as one clear error rather than a stray warning.
-            warnings.simplefilter("error")
+    with warnings.catch_warnings():
+        # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
+        # serial number: refuse them now, as one clear error rather than a stray warning.
+        warnings.simplefilter("error")
+        try:
             cert = _x509.load(der)  # canonical DER only, read the same on every cryptography
             _decode_fields(cert)
-    except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
-        raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
+        except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
+            raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
+        try:
             key = cert.public_key()
             key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    except Exception as exc:  # noqa: BLE001 -- UnsupportedAlgorithm, ValueError, ...
-        raise ValueError(f"{what}: unsupported or malformed public key ({_describe(exc)})") from None
+        except Exception as exc:  # noqa: BLE001 -- UnsupportedAlgorithm, ValueError, ...
+            raise ValueError(f"{what}: unsupported or malformed public key ({_describe(exc)})") from None
     return cert
 
 
@@ -211,8 +209,8 @@ def _decode_fields(cert: x509.Certificate) -> None:
         cert.signature_hash_algorithm  # noqa: B018
     except UnsupportedAlgorithm:
         pass  # legitimately unknown: the chain check refuses it (certchain.issued_by)
-    cert.signature, cert.tbs_certificate_bytes  # noqa: B018
-    cert.public_bytes(Encoding.DER)
+    cert.signature  # noqa: B018
+    # tbs_certificate_bytes and public_bytes(DER): _x509.load read both, on this very object.
     for attr in ("not_valid_before_utc", "not_valid_after_utc"):
         if getattr(cert, attr, None) is None:  # cryptography < 42: naive datetimes
             getattr(cert, attr[: -len("_utc")])
@@ -239,10 +237,7 @@ def _certificate(value: Any, what: str) -> x509.Certificate:
 def _proof(value: Any, what: str) -> InclusionProof:
     mapping = enc.obj(value, what)
     hashes = enc.array(enc.opt(mapping, "hashes") or [], f"{what}.hashes", limit=MAX_PROOF_HASHES)
-    decoded = tuple(enc.b64decode(h, f"{what}.hashes[{i}]") for i, h in enumerate(hashes))
-    for index, item in enumerate(decoded):
-        if len(item) != 32:
-            raise ValueError(f"{what}.hashes[{index}]: {len(item)} bytes, expected 32")
+    decoded = enc.b64decode_hashes(hashes, f"{what}.hashes")
     root_hash = enc.b64decode(enc.req(mapping, "rootHash", what), f"{what}.rootHash")
     if len(root_hash) != 32:
         raise ValueError(f"{what}.rootHash: {len(root_hash)} bytes, expected 32")
