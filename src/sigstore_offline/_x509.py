@@ -563,7 +563,43 @@ def parse_sct_list(value: bytes) -> Tuple[SCT, ...]:
 
 @functools.lru_cache(maxsize=64)
 def _parse_sct_list_once(value: bytes) -> Tuple[SCT, ...]:  # a DERError is raised, never cached
-    listing = _Reader(der.octet_string(der.parse(value, what="SCT list"), "SCT list"), "SCT list")
+    listing = der.octet_string(der.parse(value, what="SCT list"), "SCT list")
+    return _sct_list_fast(listing) or _sct_list(listing)
+
+
+def _sct_list_fast(listing: bytes) -> Optional[Tuple[SCT, ...]]:
+    """:func:`_sct_list` for a list it accepts, read with plain offsets; None for any other
+    (which :func:`_sct_list` then refuses, saying why)."""
+    end = len(listing)
+    if end <= 2 or (listing[0] << 8 | listing[1]) != end - 2:
+        return None
+    scts = []
+    position = 2
+    while position < end:
+        if end - position < 2:
+            return None
+        start = position + 2
+        stop = start + (listing[position] << 8 | listing[position + 1])
+        # version (1), log_id (32), timestamp (8), extensions (2 + n), algorithm (2), signature (2 + n)
+        if stop > end or stop - start < 47 or listing[start] != 0:
+            return None
+        at = start + 43 + (listing[start + 41] << 8 | listing[start + 42])
+        if at + 4 > stop:
+            return None
+        hash_algorithm, signature_algorithm = listing[at], listing[at + 1]
+        if hash_algorithm not in _KNOWN_HASHES or signature_algorithm not in _KNOWN_SIGNATURES:
+            return None
+        if at + 4 + (listing[at + 2] << 8 | listing[at + 3]) != stop:
+            return None
+        scts.append(SCT(0, listing[start + 1 : start + 33], int.from_bytes(listing[start + 33 : start + 41], "big"),
+                        listing[start + 43 : at], hash_algorithm, signature_algorithm, listing[at + 4 : stop]))
+        position = stop
+    return tuple(scts)
+
+
+def _sct_list(content: bytes) -> Tuple[SCT, ...]:
+    """The TLS SignedCertificateTimestampList (RFC 6962 3.3), field by field."""
+    listing = _Reader(content, "SCT list")
     body = _Reader(listing.vector("sct_list"), "SCT list")
     listing.done()
     if not body.data:
@@ -761,7 +797,7 @@ def _time(pattern: "re.Pattern[bytes]", content: bytes, *, century: bool) -> str
     if not match:
         form = "YYMMDDHHMMSSZ" if century else "YYYYMMDDHHMMSSZ"
         return f"{content[:32]!r} is not {form} (RFC 5280 4.1.2.5)"
-    year, month, day, hour, minute, second = (int(g) for g in match.groups())
+    year, month, day, hour, minute, second = map(int, match.groups())
     if century:
         year += 1900 if year >= 50 else 2000
     try:

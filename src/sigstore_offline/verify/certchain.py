@@ -88,15 +88,15 @@ def verify_signature(public_key: Any, signature: bytes, data: bytes, hash_algori
 # Facts about the trusted root's own certificates, which are the same objects for every bundle,
 # remembered by object identity: a lookup by value would hash the certificate's whole encoding
 # (microseconds, on every call). Each entry holds its objects, so their ids cannot be reused while
-# remembered; a full memo is emptied, not grown.
+# remembered, and is used only if they are the ones asked about (tuple equality: identical, or
+# else equal in value, which gives the same facts); a full memo is emptied, not grown.
 _BY_IDENTITY: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
 _BY_IDENTITY_LIMIT = 256
 
 
-def _remembered(kind: str, certs: Tuple[x509.Certificate, ...], extra: Any, compute: Callable[[], Any]) -> Any:
-    key = (kind, extra) + tuple(id(cert) for cert in certs)
+def _remembered(key: Tuple[Any, ...], certs: Tuple[x509.Certificate, ...], compute: Callable[[], Any]) -> Any:
     entry = _BY_IDENTITY.get(key)
-    if entry is not None and all(held is cert for held, cert in zip(entry[0], certs)):
+    if entry is not None and entry[0] == certs:
         return entry[1]
     value = compute()
     if len(_BY_IDENTITY) >= _BY_IDENTITY_LIMIT:
@@ -108,7 +108,7 @@ def _remembered(kind: str, certs: Tuple[x509.Certificate, ...], extra: Any, comp
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Name chaining plus the issuer's signature over the TBS certificate (memoised, by the
     objects and by their encodings)."""
-    return _remembered("issued_by", (cert, issuer), None, lambda: _issued_by(cert, issuer))  # type: ignore[no-any-return]
+    return _remembered(("issued_by", id(cert), id(issuer)), (cert, issuer), lambda: _issued_by(cert, issuer))  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=512)
@@ -168,7 +168,7 @@ def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: 
 
 
 def _check_ca(cert: x509.Certificate, below: int, step: Step) -> None:
-    problem = _remembered("ca", (cert,), below, lambda: _ca_problem(cert, below))
+    problem = _remembered(("ca", id(cert), below), (cert,), lambda: _ca_problem(cert, below))
     if problem:
         raise VerificationError(problem, step=step)
 
@@ -221,7 +221,7 @@ def verify_chain(
         )
     for position, cert in enumerate(chain):
         _check_ca(cert, position, step)
-        start, end = _remembered("window", (cert,), None, lambda: (not_before(cert), not_after(cert)))  # noqa: B023
+        start, end = _remembered(("window", id(cert)), (cert,), lambda: (not_before(cert), not_after(cert)))  # noqa: B023
         if not start <= at <= end:
             raise VerificationError(
                 f"CA certificate {describe(cert)} was not valid at {utc(at)}"
