@@ -735,3 +735,35 @@ def test_rsa_public_key_contents_are_checked() -> None:
     node[1][1] = (tag, b"\x00" + encode(inner))  # type: ignore[index]
     with pytest.raises(der.DERError, match="RSA public key: INTEGER at offset .*: not minimally encoded"):
         _x509.public_key(encode(node))
+
+
+# --- what the strict reader remembers --------------------------------------------------------
+
+
+def test_remembered_extensions_are_still_counted_and_refusals_are_not_remembered(leaf: Node) -> None:
+    """Extension encodings that passed are remembered by their bytes: a remembered one appearing
+    twice is still a duplicate, and a refused one is refused again, however often it comes."""
+    _x509._check(encode(leaf))  # every extension of the genuine leaf is now remembered
+    assert _x509._KNOWN_EXTENSIONS
+    for name in ("duplicate-extension", "critical-false-explicit", "boolean-true-as-01", "key-usage-trailing-zero-bits",
+                 "san-not-ascii", "oid-not-minimal", "utf8-invalid", "key-identifier-constructed"):
+        for _ in range(2):
+            with pytest.raises(der.DERError) as caught:
+                _x509._check(VARIANTS[name](leaf))
+            assert REASONS[name] in str(caught.value)
+        _x509._check(encode(leaf))
+
+
+def test_the_extension_memo_gives_what_a_fresh_read_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny memo, emptied over and over, over every certificate here: the same extensions
+    (OID, criticality, value, place) as with nothing remembered."""
+    need_shared(CPYTHON)
+    found = [data for _, data in cert_corpus.certificates() if _shaped_like_a_certificate(data)]
+    fresh = []
+    for data in found:
+        monkeypatch.setattr(_x509, "_KNOWN_EXTENSIONS", {})
+        fresh.append(_x509._check(data).extensions)
+    monkeypatch.setattr(_x509, "_KNOWN_EXTENSIONS_LIMIT", 5)
+    for _ in range(2):
+        assert [_x509._check(data).extensions for data in found] == fresh
+        assert len(_x509._KNOWN_EXTENSIONS) <= 5

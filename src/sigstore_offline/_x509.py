@@ -415,23 +415,45 @@ def _extensions(data: bytes, sequence: Node) -> Tuple[Extension, ...]:
     result = []
     seen = set()
     for item in items:
-        extn_id, critical_node, value = _fields(item, "Extension", _EXTENSION)
-        oid = _oid(data, extn_id, "Extension.extnID")
-        critical = False
-        if critical_node is not None:
-            critical = data[critical_node[2] : critical_node[3]] == b"\xff"
-            if not critical and data[critical_node[2] : critical_node[3]] != b"\x00":
-                raise DERError(f"extension {oid}: critical: BOOLEAN must be one octet 0x00 or 0xFF")
-            if not critical:
-                raise DERError(f"extension {oid}: critical FALSE is the DEFAULT and must be omitted")
+        encoding = data[item[1] : item[3]]
+        known = _KNOWN_EXTENSIONS.get(encoding)
+        if known is None:
+            known = _extension(data, item)
+            if known[0] != SCT_LIST_OID:  # one of a kind in every certificate: not worth remembering
+                if len(_KNOWN_EXTENSIONS) >= _KNOWN_EXTENSIONS_LIMIT:
+                    _KNOWN_EXTENSIONS.clear()
+                _KNOWN_EXTENSIONS[encoding] = known
+        oid, critical, contents = known
         if oid in seen:
             raise DERError(f"extension {oid} appears more than once (RFC 5280 4.2)")
         seen.add(oid)
-        contents = data[value[2] : value[3]]
-        if _value_is_der(oid):
-            _extension_value(oid, data, value[2], value[3])
         result.append(Extension(oid, critical, contents, item[1], item[3]))
     return tuple(result)
+
+
+# Extension encodings that passed _extension, and what it read from them. All but the serial
+# number, validity, key, SCTs and SAN of a Fulcio leaf repeat in every leaf of its CA (key
+# usage, EKU, authority key id, the OIDC issuer): what _extension checks depends on the
+# encoding alone (the certificate's own pass has read its identifier, lengths and universal
+# types; its value is read from its own start), so the same bytes need no second look.
+_KNOWN_EXTENSIONS: Dict[bytes, Tuple[str, bool, bytes]] = {}
+_KNOWN_EXTENSIONS_LIMIT = 256
+
+
+def _extension(data: bytes, item: Node) -> Tuple[str, bool, bytes]:
+    """One Extension (RFC 5280 4.1): its OID, criticality and value, checked (DER values too)."""
+    extn_id, critical_node, value = _fields(item, "Extension", _EXTENSION)
+    oid = _oid(data, extn_id, "Extension.extnID")
+    critical = False
+    if critical_node is not None:
+        critical = data[critical_node[2] : critical_node[3]] == b"\xff"
+        if not critical and data[critical_node[2] : critical_node[3]] != b"\x00":
+            raise DERError(f"extension {oid}: critical: BOOLEAN must be one octet 0x00 or 0xFF")
+        if not critical:
+            raise DERError(f"extension {oid}: critical FALSE is the DEFAULT and must be omitted")
+    if _value_is_der(oid):
+        _extension_value(oid, data, value[2], value[3])
+    return oid, critical, data[value[2] : value[3]]
 
 
 def _value_is_der(oid: str) -> bool:
