@@ -112,6 +112,13 @@ class Layout(NamedTuple):
         return self.data[self.tbs_start : self.tbs_end]
 
     @property
+    def names(self) -> Tuple[bytes, bytes]:
+        """The issuer's and the subject's Name, each exactly as encoded."""
+        first = 1 if self.tbs_nodes[0][0] == der.context(0) else 0  # after the optional version
+        issuer, subject = self.tbs_nodes[first + 2], self.tbs_nodes[first + 4]
+        return self.data[issuer[1] : issuer[3]], self.data[subject[1] : subject[3]]
+
+    @property
     def tbs_fields(self) -> Tuple[Element, ...]:
         """TBSCertificate's fields, in order, as :class:`_der.Element` (``raw``, ``tag``, ...)."""
         return tuple(Element(self.data, tag, start, content, end, 2) for tag, start, content, end, _ in self.tbs_nodes)
@@ -134,6 +141,11 @@ def _check_once(data: bytes) -> Layout:
 
 def load(data: bytes, what: str = "") -> x509.Certificate:
     """:func:`check`, then ``cryptography``'s certificate, which must read exactly these bytes."""
+    return load_with_layout(data, what)[0]
+
+
+def load_with_layout(data: bytes, what: str = "") -> Tuple[x509.Certificate, Layout]:
+    """:func:`load`, and what :func:`check` found."""
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -142,7 +154,7 @@ def load(data: bytes, what: str = "") -> x509.Certificate:
     cert = x509.load_der_x509_certificate(data)
     if cert.tbs_certificate_bytes != layout.tbs or cert.public_bytes(Encoding.DER) != data:
         raise DERError(f"{what + ': ' if what else ''}cryptography re-encodes it (not canonical DER)")
-    return cert
+    return cert, layout
 
 
 def pem_certificate(pem: bytes, what: str = "") -> bytes:
@@ -717,7 +729,9 @@ def _scan(data: bytes, start: int, end: int, what: str) -> Tuple[Node, str]:
         kids.append((tag, position, content, stop, None))
         if tag < 0x20 and not problem:  # a UNIVERSAL primitive
             if tag == der.OID:
-                if content == stop or data[stop - 1] & 0x80 or data[content] == 0x80 or _OID_PADDING.search(data, content, stop):
+                if content == stop or data[stop - 1] & 0x80 or (
+                    data.find(0x80, content, stop) >= 0 and (data[content] == 0x80 or _OID_PADDING.search(data, content, stop))
+                ):
                     problem = f"OBJECT IDENTIFIER at offset {position - start}: malformed or not minimally encoded"
             elif tag == der.INTEGER:
                 if content == stop or (stop - content > 1 and (

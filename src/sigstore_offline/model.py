@@ -16,7 +16,7 @@ Media types (protobuf-specs ``Bundle``): ``application/vnd.dev.sigstore.bundle+j
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Mapping, NamedTuple, Optional, Set, Tuple, Union
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -177,8 +177,8 @@ def load_certificate(der: bytes, what: str) -> x509.Certificate:
         # serial number: refuse them now, as one clear error rather than a stray warning.
         warnings.simplefilter("error")
         try:
-            cert = _x509.load(der)  # canonical DER only, read the same on every cryptography
-            _decode_fields(cert)
+            cert, layout = _x509.load_with_layout(der)  # canonical DER only, read the same on every cryptography
+            _decode_fields(cert, layout.names)
         except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
             raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
         try:
@@ -194,14 +194,27 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _decode_fields(cert: x509.Certificate) -> None:
+# Name encodings that cryptography decoded without complaint (below): what it makes of a Name
+# depends on its bytes alone, and every leaf of a CA names the same issuer.
+_DECODED_NAMES: Set[bytes] = set()
+_DECODED_NAMES_LIMIT = 256
+
+
+def _decode_fields(cert: x509.Certificate, names: Tuple[bytes, bytes]) -> None:
     """Touch every field the verifier reads (certchain, sct, policy, tlog, rfc3161), so that
-    decoding errors surface in :func:`load_certificate`."""
-    for name in (cert.issuer, cert.subject):
+    decoding errors surface in :func:`load_certificate`. ``names``: the issuer's and subject's
+    encodings (``_x509.Layout.names``)."""
+    for encoding, field in zip(names, ("issuer", "subject")):
+        if encoding in _DECODED_NAMES:
+            continue
+        name = getattr(cert, field)
         name.rfc4514_string()
         name.public_bytes()
         for attribute in name:
             attribute.oid.dotted_string  # noqa: B018
+        if len(_DECODED_NAMES) >= _DECODED_NAMES_LIMIT:
+            _DECODED_NAMES.clear()
+        _DECODED_NAMES.add(encoding)
     cert.serial_number  # noqa: B018
     cert.version  # noqa: B018
     cert.signature_algorithm_oid.dotted_string  # noqa: B018
