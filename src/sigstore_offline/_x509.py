@@ -246,39 +246,46 @@ _OTHER_NAME: _Spec = ((der.OID, "type-id", _REQUIRED), (der.context(0), "value",
 
 
 def _check(data: bytes) -> Layout:
-    top, problem = _read(data, "Certificate")
+    top, problem = _read(data, "Certificate", _KNOWN)
     tbs_node, outer_algorithm, signature_value = _fields(top, "Certificate", _CERTIFICATE)
     version_node, serial, inner_algorithm, issuer, validity, subject, spki_node, _, _, wrapper = _fields(
         tbs_node, "TBSCertificate", _TBS_CERTIFICATE
     )
     version = 0
     if version_node is not None:
-        (version_field,) = _exactly(version_node, 1, "TBSCertificate.version")
-        version = _integer(data, version_field, "TBSCertificate.version")
-        if version == 0:
-            raise DERError("TBSCertificate.version: v1 is the DEFAULT and must be omitted")
-        if version not in (1, 2):
-            raise DERError(f"TBSCertificate.version: unknown version {version}")
+        version = _known(version_node, "version")
+        if version is None:
+            (version_field,) = _exactly(_open(data, version_node), 1, "TBSCertificate.version")
+            version = _integer(data, version_field, "TBSCertificate.version")
+            if version == 0:
+                raise DERError("TBSCertificate.version: v1 is the DEFAULT and must be omitted")
+            if version not in (1, 2):
+                raise DERError(f"TBSCertificate.version: unknown version {version}")
     if _integer(data, serial, "TBSCertificate.serialNumber") <= 0:
         # RFC 5280 4.1.2.2; cryptography 36 to 41 refuse a negative one, 42 and later zero too.
         raise DERError("TBSCertificate.serialNumber is not a positive integer (RFC 5280 4.1.2.2)")
     if data[inner_algorithm[1] : inner_algorithm[3]] != data[outer_algorithm[1] : outer_algorithm[3]]:
         raise DERError("signatureAlgorithm differs from TBSCertificate.signature (RFC 5280 4.1.1.2)")
-    signature_oid = _algorithm(data, inner_algorithm, "TBSCertificate.signature")
-    _name(data, issuer, "issuer")
-    for field, moment in zip(("notBefore", "notAfter"), _fields(validity, "Validity", _VALIDITY)):
+    signature_oid = _known(inner_algorithm, "algorithm")
+    if signature_oid is None:
+        signature_oid = _algorithm(data, _open(data, inner_algorithm), "TBSCertificate.signature")
+    if _known(issuer, "name") is None:
+        _name(data, _open(data, issuer), "issuer")
+    for field, moment in zip(("notBefore", "notAfter"), _fields(_open(data, validity), "Validity", _VALIDITY)):
         if moment[0] != der.UTC_TIME and moment[0] != der.GENERALIZED_TIME:  # type: ignore[index]
             raise DERError(f"Validity.{field}: expected UTCTime or GeneralizedTime, found {der.tag_name(moment[0])}")  # type: ignore[index]
-    _name(data, subject, "subject")
-    algorithm, key = _fields(spki_node, "SubjectPublicKeyInfo", _SPKI)
+    if _known(subject, "name") is None:
+        _name(data, _open(data, subject), "subject")
+    algorithm, key = _fields(_open(data, spki_node), "SubjectPublicKeyInfo", _SPKI)
     key_oid = _algorithm(data, algorithm, "SubjectPublicKeyInfo.algorithm")
 
     extensions: Tuple[Extension, ...] = ()
+    fresh: List[Tuple[Node, Tuple[Any, ...]]] = []  # what this certificate teaches _KNOWN, once it passes
     if wrapper is not None:
         if version != 2:
             raise DERError("extensions in a certificate that is not v3")
-        (sequence,) = _exactly(wrapper, 1, "TBSCertificate.extensions")
-        extensions = _extensions(data, sequence)
+        (sequence,) = _exactly(_open(data, wrapper), 1, "TBSCertificate.extensions")
+        extensions = _extensions(data, sequence, fresh)
     if problem:  # X.690's rules for every element: after the shape, whose messages say more
         raise DERError(problem)
     # Two BIT STRINGs hold DER themselves: an ECDSA signature (RFC 5758 3.2) and an RSA key (RFC 3279 2.3.1).
@@ -286,6 +293,10 @@ def _check(data: bytes) -> Layout:
         _integers(data, signature_value, 2, "ECDSA signature")
     if key_oid == _RSA_KEY:
         _integers(data, key, 2, "RSA public key")
+    if version_node is not None:
+        fresh.append((version_node, (2, "version", version)))
+    fresh += [(inner_algorithm, (2, "algorithm", signature_oid)), (issuer, (2, "name", None)), (subject, (2, "name", None))]
+    _remember(data, fresh)
     return Layout(
         data=data,
         tbs_nodes=tuple(tbs_node[4]),  # type: ignore[arg-type]
@@ -407,6 +418,7 @@ def _name(data: bytes, node: Node, what: str) -> None:
         if len(pairs) > 1:
             _set_of_order(data, pairs, what)
         for pair in pairs:
+            pair = _open(data, pair)  # an attribute whose bytes are those of a known extension  # noqa: PLW2901
             fields = pair[4]
             if pair[0] != der.SEQUENCE or fields is None or len(fields) != 2 or fields[0][0] != der.OID:
                 _fields(pair, f"{what}: AttributeTypeAndValue", _ATTRIBUTE)  # raises, naming what is wrong
@@ -418,7 +430,7 @@ def _set_of_order(data: bytes, items: List[Node], what: str) -> None:
         raise DERError(f"{what}: SET OF elements out of order (X.690 11.6)")
 
 
-def _extensions(data: bytes, sequence: Node) -> Tuple[Extension, ...]:
+def _extensions(data: bytes, sequence: Node, fresh: List[Tuple[Node, Tuple[Any, ...]]]) -> Tuple[Extension, ...]:
     if sequence[0] != der.SEQUENCE:
         raise DERError(f"Extensions: expected SEQUENCE, found {der.tag_name(sequence[0])}")
     items = sequence[4]
@@ -427,14 +439,11 @@ def _extensions(data: bytes, sequence: Node) -> Tuple[Extension, ...]:
     result = []
     seen = set()
     for item in items:
-        encoding = data[item[1] : item[3]]
-        known = _KNOWN_EXTENSIONS.get(encoding)
+        known = _known(item, "extension")
         if known is None:
-            known = _extension(data, item)
+            known = _extension(data, _open(data, item))
             if known[0] != SCT_LIST_OID:  # one of a kind in every certificate: not worth remembering
-                if len(_KNOWN_EXTENSIONS) >= _KNOWN_EXTENSIONS_LIMIT:
-                    _KNOWN_EXTENSIONS.clear()
-                _KNOWN_EXTENSIONS[encoding] = known
+                fresh.append((item, (4, "extension", known)))
         oid, critical, contents = known
         if oid in seen:
             raise DERError(f"extension {oid} appears more than once (RFC 5280 4.2)")
@@ -443,13 +452,40 @@ def _extensions(data: bytes, sequence: Node) -> Tuple[Extension, ...]:
     return tuple(result)
 
 
-# Extension encodings that passed _extension, and what it read from them. All but the serial
-# number, validity, key, SCTs and SAN of a Fulcio leaf repeat in every leaf of its CA (key
-# usage, EKU, authority key id, the OIDC issuer): what _extension checks depends on the
-# encoding alone (the certificate's own pass has read its identifier, lengths and universal
-# types; its value is read from its own start), so the same bytes need no second look.
-_KNOWN_EXTENSIONS: Dict[bytes, Tuple[str, bool, bytes]] = {}
-_KNOWN_EXTENSIONS_LIMIT = 256
+# Elements of certificates that passed check, by their encoding: (depth, kind, what was read).
+# All but the serial number, validity, key, SCTs and SAN of a Fulcio leaf repeat in every leaf
+# of its CA (version, signature algorithm, issuer, key usage, EKU, authority key id, the OIDC
+# issuer). Whether an element is DER, and what its role's checks find in it, depends on its
+# bytes alone, and an entry is used only at the depth it was read at (the nesting limit): such
+# an element is not read twice (_scan), and its checks are not made twice (_known). Where an
+# element turns up in another role, it is read again (_open).
+_KNOWN: Dict[bytes, Tuple[Any, ...]] = {}
+_KNOWN_LIMIT = 256
+_KNOWN_DEPTHS = frozenset({2, 4})  # TBSCertificate's fields; the Extension elements
+
+
+def _known(node: Node, kind: str) -> Any:
+    """What was read from ``node`` in a certificate that passed, if it is a known element of this kind."""
+    entry = node[4]
+    if type(entry) is tuple and entry[1] == kind:
+        return entry[2]
+    return None
+
+
+def _open(data: bytes, node: Node) -> Node:
+    """``node`` with its children: a known element (see :data:`_KNOWN`) is read now, at its depth."""
+    entry = node[4]
+    if type(entry) is tuple:
+        node, _ = _scan(data, node[1], node[3], "DER", depth=entry[0])  # its bytes passed before: no new problem
+    return node
+
+
+def _remember(data: bytes, fresh: List[Tuple[Node, Tuple[Any, ...]]]) -> None:
+    for node, entry in fresh:
+        if type(node[4]) is not tuple:  # not already known
+            if len(_KNOWN) >= _KNOWN_LIMIT:
+                _KNOWN.clear()
+            _KNOWN[data[node[1] : node[3]]] = entry
 
 
 def _extension(data: bytes, item: Node) -> Tuple[str, bool, bytes]:
@@ -663,24 +699,31 @@ def _sct_list(content: bytes) -> Tuple[SCT, ...]:
 # --- reading DER, and X.690's rules for every element ----------------------------------------
 
 
-def _read(data: bytes, what: str) -> Tuple[Node, str]:
+def _read(data: bytes, what: str, known: Optional[Dict[bytes, Any]] = None) -> Tuple[Node, str]:
     """:func:`_scan` of a whole buffer, which must hold exactly one element."""
     if not isinstance(data, (bytes, bytearray)):
         raise DERError(f"{what}: expected bytes")
     if len(data) > der.MAX_DER_BYTES:
         raise DERError(f"{what}: {len(data)} bytes, more than the limit of {der.MAX_DER_BYTES}")
-    return _scan(bytes(data), 0, len(data), what)
+    return _scan(bytes(data), 0, len(data), what, known=known)
 
 
-def _scan(data: bytes, start: int, end: int, what: str) -> Tuple[Node, str]:
-    """Read the one element that spans ``data[start:end]`` and every element inside it, in one
-    iterative pass over the bytes (no copies; offsets in messages count from ``start``).
+def _scan(
+    data: bytes, start: int, end: int, what: str, *, depth: int = 0, known: Optional[Dict[bytes, Any]] = None
+) -> Tuple[Node, str]:
+    """Read the one element that spans ``data[start:end]`` (nested ``depth`` deep) and every
+    element inside it, in one iterative pass over the bytes (no copies; offsets in messages count
+    from ``start``).
 
     Raises :class:`DERError` for what makes the bytes unreadable as DER: high tag numbers,
     indefinite or non-minimal lengths (X.690 10.1), an element running past its parent, trailing
     bytes, nesting deeper than ``_der.MAX_DEPTH``. Returns the element's :data:`Node` and the
     first element, in document order, that breaks the rules for universal types (:func:`_rule`),
     as a message, or "": the caller raises it after checking the shape, whose messages say more.
+
+    ``known``: encodings already read in full (:data:`_KNOWN`): a constructed element at the
+    depth its entry names, with exactly those bytes, is not read again; its node carries the
+    entry (a tuple) where the children would be.
     """
     tag, content, stop = _header(data, start, end, start)
     if stop != end:
@@ -692,11 +735,13 @@ def _scan(data: bytes, start: int, end: int, what: str) -> Tuple[Node, str]:
         return (tag, start, content, stop, None), problem
     if tag < 0x40 and tag != 0x30 and tag != 0x31:
         problem = f"constructed encoding of universal type {tag & 0x1F} at offset 0 (X.690 10.2)"
+    if depth >= der.MAX_DEPTH:
+        raise DERError(f"nested deeper than {der.MAX_DEPTH} levels")
     kids: List[Node] = []
     root = (tag, start, content, stop, kids)
     stack: List[Tuple[List[Node], int, int]] = []
     limit = stop
-    depth = 1  # of the elements being read
+    depth += 1  # of the elements being read
     position = content
     while True:
         if position == limit:
@@ -717,6 +762,12 @@ def _scan(data: bytes, start: int, end: int, what: str) -> Tuple[Node, str]:
         else:
             tag, content, stop = _header(data, position, limit, start)
         if tag & 0x20:
+            if known is not None and depth in _KNOWN_DEPTHS:
+                entry = known.get(data[position:stop])
+                if entry is not None and entry[0] == depth:
+                    kids.append((tag, position, content, stop, entry))
+                    position = stop
+                    continue
             if depth >= der.MAX_DEPTH:
                 raise DERError(f"nested deeper than {der.MAX_DEPTH} levels")
             if tag < 0x40 and tag != 0x30 and tag != 0x31 and not problem:
