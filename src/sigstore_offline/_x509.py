@@ -7,8 +7,9 @@ files) comes through :func:`load` (from ``model.load_certificate``), so what a c
 (indefinite and non-minimal lengths, constructed strings, explicit DEFAULT values) and trailing
 bytes and re-encodes them, while 35 and later refuse them. Here, on every version:
 
-1. :func:`check` reads the whole certificate with ``_der`` (minimal definite lengths, no trailing
-   bytes) and checks what DER fixes beyond the lengths (X.690 section 10/11): primitive encodings
+1. :func:`check` reads the whole certificate (minimal definite lengths, no trailing bytes; the
+   rules of ``_der``, in one iterative pass over the bytes, :func:`_scan`, whose nodes are tuples
+   of offsets) and checks what DER fixes beyond the lengths (X.690 section 10/11): primitive encodings
    of the primitive universal types, minimal INTEGERs and OIDs, BOOLEAN as 0x00/0xFF, zero BIT
    STRING padding, UTCTime ``YYMMDDHHMMSSZ`` and GeneralizedTime ``YYYYMMDDHHMMSSZ`` (RFC 5280
    4.1.2.5), SET OF in order (11.6), DEFAULT values absent (11.5: version v1, ``critical`` FALSE,
@@ -23,6 +24,11 @@ bytes and re-encodes them, while 35 and later refuse them. Here, on every versio
 2. :func:`load` then parses with ``cryptography`` and requires that its TBSCertificate and its
    whole encoding are the input's bytes: whatever the library decoded, it decoded from exactly
    the bytes the signatures cover and the transparency log holds.
+
+What only the bytes decide is remembered by the bytes: whole certificates that passed (the
+leaf is read up to three times a verification), and their elements that every leaf of a CA
+repeats (:data:`_KNOWN`: version, signature algorithm, names, extensions), which later
+certificates do not read again; OID texts and SCT lists the same way.
 
 Errors are :class:`_der.DERError` (a ``ValueError``) naming ``what``. :class:`Layout` gives the
 offsets that the SCT step needs to rebuild the precertificate (``verify/sct.py``).
