@@ -301,12 +301,15 @@ size limit: `benchmarks/memory.py`, `docs/memory.md`.
   SANs and extensions ourselves would put identity-deciding code outside `cryptography`). `--help`,
   `--version` and usage errors import no `cryptography` at all (`tests/test_startup.py`).
 * **In-process against the floor** ({_verdict(flo['seconds'] / bvo['seconds'] >= 0.8)}). The floor is the
-  pass's own signature checks replayed alone. Outside them, the largest piece is the strict DER
-  walk of every leaf certificate (`_x509.check`, the uniform strictness of ADR 0008 that keeps
-  cryptography 3.4.8's BER leniency out), then bundle parsing (JSON, base64) and the checkpoint
-  note. What would move it: a faster DER walk (the walk is plain Python over ~70 elements per leaf),
-  or checking canonical DER only where the installed `cryptography` does not (35 and later refuse
-  BER themselves), which would make the code path depend on the version.
+  pass's own signature checks replayed alone (`benchmarks/profile_pass.py` gives the same share as
+  paired ratios, and the time outside the checks per bundle). Outside them: loading the leaf
+  (`_x509.check`, one pass over the bytes that does not re-read the elements earlier leaves of the
+  same CA had; `cryptography`'s two re-encodings compared with the input, ADR 0008; its decoded
+  fields and key), the bundle's JSON and base64, and the steps' own work: the log entry's body and
+  SET payload, the checkpoint note, the SCT's precertificate, the identity. What would move it: the
+  SCT and log-entry steps re-encode the leaf (`public_bytes`, three times a bundle) and the leaf's
+  key (an OpenSSL SubjectPublicKeyInfo) where the bytes are already at hand; beyond that the rest is
+  interpreter time spread over the steps.
 * **`--manifest`** ({_verdict(mvo['per_s'] / msp['per_s'] >= 4)} against sigstore-python's loop;
   {_verdict(mv1['seconds'] / mvo['seconds'] >= 1.8)} for the scaling from 1 to 2 workers). Workers
   are forked after the trust root is parsed and take fixed chunks; the parent's start-up and the

@@ -13,7 +13,7 @@ from typing import List, Optional
 import cryptography
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -154,3 +154,84 @@ def test_leaf_with_malformed_extension_is_rejected() -> None:
         .sign(pki.inter_key, hashes.SHA256())
     )
     _fails(leaf, pki.chain, "malformed extensions")
+
+
+# --- what certchain remembers about the trusted root's certificates -------------------------
+
+
+def test_remembered_ca_checks_fail_every_time() -> None:
+    """The CA checks are remembered per certificate object and position: a refusal is refused again."""
+    pki = PKI()
+    inter = make_cert("inter", pki.inter_key, pki.root, pki.root_key, ca=False)
+    leaf = make_cert("leaf", pki.leaf_key, inter, pki.inter_key, ca=False, eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    for _ in range(3):
+        _fails(leaf, [inter, pki.root], "is not a CA")
+        _verify(pki.leaf, pki.chain)
+
+
+def test_remembered_path_length_depends_on_the_position() -> None:
+    """One root object (pathLenConstraint 0) passes directly above a leaf and fails above an
+    intermediate, in either order."""
+    pki = PKI()
+    root = make_cert("root", pki.root_key, None, pki.root_key, ca=True, path_length=0)
+    inter = make_cert("inter", pki.inter_key, root, pki.root_key, ca=True, path_length=0)
+    below_inter = make_cert("leaf", pki.leaf_key, inter, pki.inter_key, ca=False, eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    below_root = make_cert("leaf", pki.leaf_key, root, pki.root_key, ca=False, eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    for _ in range(2):
+        _verify(below_root, [root])
+        _fails(below_inter, [inter, root], "allows 0 intermediate")
+
+
+def test_remembered_validity_is_the_certificates_own() -> None:
+    pki = PKI()
+    late = make_cert("inter", pki.inter_key, pki.root, pki.root_key, ca=True, not_before=AT + datetime.timedelta(seconds=1))
+    leaf = make_cert("leaf", pki.leaf_key, late, pki.inter_key, ca=False, eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    for _ in range(2):
+        _verify(pki.leaf, pki.chain)
+        _fails(leaf, [late, pki.root], "CA certificate .* was not valid")
+        _verify(leaf, [late, pki.root], at=AT + datetime.timedelta(seconds=1))
+
+
+def test_identity_memo_never_answers_for_another_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny memo, emptied over and over: every answer is still the one for the objects asked
+    about (a forged leaf under the same issuer name, equal copies, distinct chains)."""
+    monkeypatch.setattr(certchain, "_BY_IDENTITY_LIMIT", 3)
+    monkeypatch.setattr(certchain, "_BY_IDENTITY", {})
+    pkis = [PKI() for _ in range(3)]
+    for _ in range(3):
+        for pki in pkis:
+            forged = make_cert("leaf", pki.leaf_key, pki.inter, ec.generate_private_key(ec.SECP256R1()), ca=False,
+                               eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+            copy = x509.load_der_x509_certificate(pki.leaf.public_bytes(serialization.Encoding.DER))
+            assert certchain.issued_by(pki.leaf, pki.inter)
+            assert certchain.issued_by(copy, pki.inter)
+            assert not certchain.issued_by(forged, pki.inter)
+            assert not certchain.issued_by(pki.leaf, pkis[0].inter if pki is not pkis[0] else pkis[1].inter)
+            _verify(pki.leaf, pki.chain)
+            _fails(forged, pki.chain, "is not signed by")
+        assert len(certchain._BY_IDENTITY) <= 3
+
+
+def test_authority_search_skips_other_names_and_reports_its_own() -> None:
+    """pipeline._find_authority: a CA whose subject is not the leaf's issuer is passed over
+    silently (its chain could not verify the leaf); the CA the leaf names reports why it failed."""
+    from sigstore_offline.trust.trusted_root import Authority, TrustedRoot, ValidityWindow
+    from sigstore_offline.verify.pipeline import _find_authority
+
+    named, other = PKI(), PKI()
+    other_inter = make_cert("other-inter", other.inter_key, other.root, other.root_key, ca=True, path_length=0)
+    always = ValidityWindow(T0 - datetime.timedelta(days=3650), None)
+
+    def root(*chains: List[x509.Certificate]) -> TrustedRoot:
+        authorities = tuple(Authority(f"https://ca{i}.test", "", tuple(chain), always) for i, chain in enumerate(chains))
+        return TrustedRoot((), (), authorities, (), "", "test")
+
+    trusted = root([other_inter, other.root], named.chain)
+    assert _find_authority(named.leaf, (), trusted, AT).chain == tuple(named.chain)
+    forged = make_cert("leaf", named.leaf_key, named.inter, ec.generate_private_key(ec.SECP256R1()), ca=False,
+                       eku=[ExtendedKeyUsageOID.CODE_SIGNING])
+    with pytest.raises(VerificationError, match="does not chain to a trusted Fulcio CA") as info:
+        _find_authority(forged, (), trusted, AT)
+    assert "is not signed by" in info.value.message and "no CA in the trusted root" not in info.value.message
+    with pytest.raises(VerificationError, match="no CA in the trusted root issued it"):
+        _find_authority(named.leaf, (), root([other_inter, other.root]), AT)

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, PYPI, SHIPPED, need_shared, run_json
-from sigstore_offline import policy
+from sigstore_offline import model, policy
 from sigstore_offline.errors import InputError, SigstoreOfflineError, Step, TrustRootError
 from sigstore_offline.model import load_certificate, parse_bundle
 from sigstore_offline.trust.trusted_root import TrustedRoot, parse_trusted_root
@@ -123,6 +123,19 @@ def test_every_decoding_failure_is_a_value_error(case: str) -> None:
         load_certificate(MALFORMED[case], "the certificate under test")
     assert type(caught.value) is ValueError
     assert str(caught.value).startswith("the certificate under test: ")
+
+
+def test_remembered_names_do_not_excuse_a_bad_one() -> None:
+    """load_certificate remembers the Name encodings cryptography decoded: a certificate whose
+    issuer is remembered but whose subject (or issuer) does not decode is refused, every time."""
+    good_issuer = _name(_cn("CA"))
+    bad_name = _name(("2.5.4.3", w.tlv(0x03, b"\x00ab")))
+    load_certificate(GOOD_GENERATED, "generated")  # issuer CN=CA and subject CN=leaf now remembered
+    for _ in range(2):
+        for case in (_certificate(issuer=good_issuer, subject=bad_name), _certificate(issuer=bad_name, subject=_name(_cn("leaf")))):
+            with pytest.raises(ValueError, match="not a valid DER X.509 certificate"):
+                load_certificate(case, "the certificate under test")
+    assert bad_name not in model._DECODED_NAMES and good_issuer in model._DECODED_NAMES
 
 
 # --- each place a certificate is read: the error class and step --------------------------------------------------

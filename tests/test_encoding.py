@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -74,3 +75,84 @@ def test_load_json_never_raises_anything_but_value_error(raw: bytes) -> None:
         enc.load_json(raw)
     except ValueError:
         pass
+
+
+# --- the fast paths: each must accept exactly what the general rules accept -------------------
+
+_BASE64_TEXT = st.text(alphabet="ABCXYZabcxyz0189+/-_=\n \u00e9", max_size=24)
+
+
+def _reference_b64decode(value: str) -> bytes:
+    """The protobuf-JSON rules spelled out slowly (module docstring of _encoding)."""
+    text = value.replace("\r", "").replace("\n", "").replace("-", "+").replace("_", "/")
+    stripped = text.rstrip("=")
+    if (not text.isascii() or not all(c.isalnum() or c in "+/" for c in stripped) or len(stripped) % 4 == 1
+            or len(text) - len(stripped) > 2 or ("=" in text and len(text) % 4)):
+        raise ValueError("not base64")
+    return base64.b64decode(stripped + "=" * (-len(stripped) % 4), validate=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_BASE64_TEXT)
+def test_base64_fast_path_agrees_with_the_rules(text: str) -> None:
+    try:
+        expected = _reference_b64decode(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            enc.b64decode(text, "x")
+        return
+    assert enc.b64decode(text, "x") == expected
+
+
+def _hash_text(seed: int) -> str:
+    return base64.b64encode(bytes((seed + i) % 256 for i in range(32))).decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 255).map(_hash_text), _BASE64_TEXT, st.integers(), st.none()), max_size=5))
+def test_hash_list_decoding_agrees_with_one_by_one(values: list) -> None:
+    """b64decode_hashes decodes a whole proof at once; it must accept, return and refuse (with the
+    same message) exactly as b64decode and a 32-byte length check would, item by item."""
+    try:
+        expected = []
+        for index, value in enumerate(values):
+            item = enc.b64decode(value, f"h[{index}]")
+            expected.append(item)
+        for index, item in enumerate(expected):
+            if len(item) != 32:
+                raise ValueError(f"h[{index}]: {len(item)} bytes, expected 32")
+    except ValueError as exc:
+        with pytest.raises(ValueError) as caught:
+            enc.b64decode_hashes(values, "h")
+        assert str(caught.value) == str(exc)
+        return
+    assert enc.b64decode_hashes(values, "h") == tuple(expected)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([_hash_text(1), _hash_text(2)[:-1] + "\n" + _hash_text(3)[:-1]], "h[1]: 64 bytes, expected 32"),  # a line break inside one
+        ([_hash_text(1)[:24], _hash_text(1)[24:]], "h[0]: 18 bytes, expected 32"),  # one hash split in two
+        ([_hash_text(1), _hash_text(2)[:-2] + "*="], "h[1]: not valid base64"),
+        ([_hash_text(1), 7], "h[1]: expected a base64 string, found a number"),
+        ([_hash_text(1)[:-1] + "=="], "h[0]: not valid base64"),
+    ],
+)
+def test_hash_list_refusals(values: list, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        enc.b64decode_hashes(values, "h")
+
+
+def test_hash_list_in_other_spellings_still_decodes() -> None:
+    raw = bytes(range(32))
+    spellings = [base64.b64encode(raw).decode(), base64.b64encode(raw).decode().rstrip("="),
+                 base64.urlsafe_b64encode(raw).decode()]
+    assert enc.b64decode_hashes(spellings, "h") == (raw, raw, raw)
+
+
+def test_duplicate_key_is_named() -> None:
+    with pytest.raises(ValueError, match="duplicate JSON key 'c'"):  # the inner object is decoded first
+        enc.load_json(b'{"a": 1, "b": {"c": 2, "c": 2}, "b": 3}')
+    with pytest.raises(ValueError, match="duplicate JSON key 'b'"):
+        enc.load_json(b'{"a": 1, "b": 2, "a2": 3, "b": 2}')

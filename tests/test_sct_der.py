@@ -431,3 +431,29 @@ def test_differential_precertificate_tbs(extra: List[Tuple[str, bool, bytes]], p
     data = _certificate_with(value, tuple(extra), position)
     cert = x509.load_der_x509_certificate(data)
     assert sct.precertificate_tbs(_x509.check(data)) == cert.tbs_precertificate_bytes
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.builds(one_sct, version=st.sampled_from([0, 0, 0, 1]), extensions=st.binary(max_size=6),
+                          hash_algorithm=st.integers(0, 8), signature_algorithm=st.integers(0, 5),
+                          signature=st.binary(max_size=8)), max_size=3),
+       st.lists(st.tuples(st.integers(0, 400), st.integers(0, 255), st.sampled_from(["set", "insert", "delete"])), max_size=3))
+def test_fast_list_reader_agrees_with_the_field_by_field_one(scts: List[bytes], edits: List[Tuple[int, int, str]]) -> None:
+    """_x509 reads an SCT list with plain offsets first; it must accept exactly the lists the
+    field-by-field reader accepts, with the same SCTs (None where that one raises)."""
+    listing = bytearray(_list_bytes(scts))
+    for position, value, kind in edits:
+        position %= len(listing) + 1
+        if kind == "insert":
+            listing[position:position] = bytes((value,))
+        elif position < len(listing):
+            if kind == "set":
+                listing[position] = value
+            else:
+                del listing[position]
+    data = bytes(listing)
+    try:
+        expected: Optional[Tuple[sct.SCT, ...]] = _x509._sct_list(data)
+    except der.DERError:
+        expected = None
+    assert _x509._sct_list_fast(data) == expected

@@ -735,3 +735,83 @@ def test_rsa_public_key_contents_are_checked() -> None:
     node[1][1] = (tag, b"\x00" + encode(inner))  # type: ignore[index]
     with pytest.raises(der.DERError, match="RSA public key: INTEGER at offset .*: not minimally encoded"):
         _x509.public_key(encode(node))
+
+
+# --- what the strict reader remembers --------------------------------------------------------
+
+
+def test_remembered_elements_are_still_checked_in_their_place_and_refusals_are_not_remembered(leaf: Node) -> None:
+    """Elements of a certificate that passed are remembered by their bytes (version, signature
+    algorithm, names, extensions): a remembered extension appearing twice is still a duplicate,
+    the outer algorithm must still equal the remembered inner one, and a refused certificate is
+    refused again, however often it comes."""
+    _x509._check(encode(leaf))  # the genuine leaf's repeated elements are now remembered
+    assert {entry[1] for entry in _x509._KNOWN.values()} >= {"version", "algorithm", "name", "extension"}
+    for name in ("duplicate-extension", "critical-false-explicit", "boolean-true-as-01", "key-usage-trailing-zero-bits",
+                 "san-not-ascii", "oid-not-minimal", "utf8-invalid", "key-identifier-constructed", "signature-algorithms-differ",
+                 "extensions-in-v1", "rdn-set-out-of-order", "constructed-string-in-name", "version-v1-explicit",
+                 "null-with-content", "long-length-name", "indefinite-extension"):
+        for _ in range(2):
+            with pytest.raises(der.DERError) as caught:
+                _x509._check(VARIANTS[name](leaf))
+            assert REASONS[name] in str(caught.value)
+        _x509._check(encode(leaf))
+
+
+def _copied(cert: Node, source: Tuple[int, ...], target: Tuple[int, ...]) -> bytes:
+    edited = copy.deepcopy(cert)
+    at(edited, *target[:-1])[1][target[-1]] = copy.deepcopy(at(cert, *source))  # type: ignore[index]
+    return encode(edited)
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "reason"),
+    [
+        ((0, 3), (0, 4), "Validity.notBefore: expected UTCTime or GeneralizedTime, found SET"),  # issuer as validity
+        ((0, 2), (0, 3), "issuer: RelativeDistinguishedName: expected SET, found OBJECT IDENTIFIER"),  # algorithm as issuer
+        ((0, 3), (0, 5), ""),  # the issuer as subject: a name where a name goes, fine
+        ((0, 3), (0, 7, 0, 0), "Extension.extnID: expected OBJECT IDENTIFIER, found SET"),  # a name two levels down
+        ((0, 7, 0, 0), (0, 3), "issuer: RelativeDistinguishedName: expected SET, found OBJECT IDENTIFIER"),  # and up
+    ],
+)
+def test_remembered_elements_in_another_place_are_read_again(
+    leaf: Node, source: Tuple[int, ...], target: Tuple[int, ...], reason: str
+) -> None:
+    """A remembered element in another role (or at another depth) is checked for that role."""
+    _x509._check(encode(leaf))
+    if not reason:
+        issuer, subject = _x509._check(_copied(leaf, source, target)).names
+        assert issuer == subject == _x509._check(encode(leaf)).names[0]
+        return
+    with pytest.raises(der.DERError, match=reason):
+        _x509._check(_copied(leaf, source, target))
+
+
+def test_remembered_extension_inside_a_name_is_read_as_a_name(leaf: Node) -> None:
+    """An AttributeTypeAndValue sits at the same depth as an Extension: one whose bytes are a
+    remembered extension (OID, critical TRUE, OCTET STRING) is read, and refused, as an attribute."""
+    _x509._check(encode(leaf))
+    edited = copy.deepcopy(leaf)
+    at(edited, 0, 3, 0)[1][0] = copy.deepcopy(_extension(leaf, "2.5.29.15"))  # type: ignore[index]
+    with pytest.raises(der.DERError, match="AttributeTypeAndValue: unexpected"):
+        _x509._check(encode(edited))
+
+
+def test_the_memo_gives_what_a_fresh_read_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny memo, emptied over and over, over every certificate here: the same layout
+    (extensions, names, TBSCertificate fields) as with nothing remembered."""
+    need_shared(CPYTHON)
+    found = [data for _, data in cert_corpus.certificates() if _shaped_like_a_certificate(data)]
+
+    def read(data: bytes) -> Any:
+        layout = _x509._check(data)
+        return layout.extensions, layout.names, [(f.tag, f.raw) for f in layout.tbs_fields], layout.spki
+
+    fresh = []
+    for data in found:
+        monkeypatch.setattr(_x509, "_KNOWN", {})
+        fresh.append(read(data))
+    monkeypatch.setattr(_x509, "_KNOWN_LIMIT", 5)
+    for _ in range(2):
+        assert [read(data) for data in found] == fresh
+        assert len(_x509._KNOWN) <= 5

@@ -265,7 +265,11 @@ def utf8_string(element: Element, what: str = "UTF8String") -> str:
 
 def oid(element: Element, what: str = "OBJECT IDENTIFIER") -> str:
     """Dotted-decimal form of an OBJECT IDENTIFIER."""
-    content = _primitive(element, OID, what)
+    return oid_text(_primitive(element, OID, what), what)
+
+
+def oid_text(content: bytes, what: str = "OBJECT IDENTIFIER") -> str:
+    """Dotted-decimal form of an OBJECT IDENTIFIER's content octets (X.690 8.19, minimal)."""
     if not content or len(content) > MAX_OID_BYTES:
         raise DERError(f"{what}: OBJECT IDENTIFIER of {len(content)} bytes")
     if content[-1] & 0x80:

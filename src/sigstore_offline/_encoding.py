@@ -25,6 +25,9 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from .limits import MAX_INTEGER, MAX_JSON_VALUES
 
 _B64_CHARS = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_B64_PADDED = re.compile(r"[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})|")
+# SHA-256 hashes (32 bytes: 43 base64 characters and one "="), one a line.
+_B64_HASH_LINES = re.compile(r"[A-Za-z0-9+/]{43}=(?:\n[A-Za-z0-9+/]{43}=)*")
 # ASCII digits only (``\d`` would take any Unicode digit); at most 12 fractional digits.
 _RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,12}))?"
@@ -34,11 +37,13 @@ _DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,19})")
 
 
 def _reject_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
-    result: Dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate JSON key {key!r}")
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # a key came twice: name the first one that did
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate JSON key {key!r}")
+            seen.add(key)
     return result
 
 
@@ -74,11 +79,8 @@ def b64decode(value: Any, what: str) -> bytes:
     """Decode protobuf-JSON ``bytes``: standard or URL-safe base64, padding optional."""
     if not isinstance(value, str):
         raise ValueError(f"{what}: expected a base64 string, found {type_name(value)}")
-    if len(value) % 4 == 0 and not value.endswith("==="):
-        try:  # the common case: standard alphabet, padded, no line breaks
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            pass
+    if len(value) % 4 == 0 and _B64_PADDED.fullmatch(value):
+        return binascii.a2b_base64(value)  # the common case: standard alphabet, padded, no line breaks
     text = value.replace("\r", "").replace("\n", "")
     if "-" in text or "_" in text:
         text = text.replace("-", "+").replace("_", "/")
@@ -93,6 +95,24 @@ def b64decode(value: Any, what: str) -> bytes:
         return base64.b64decode(stripped + "=" * (-len(stripped) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise ValueError(f"{what}: not valid base64") from None
+
+
+def b64decode_hashes(values: List[Any], what: str) -> Tuple[bytes, ...]:
+    """Decode a list of protobuf-JSON ``bytes`` that must each be 32 bytes long (SHA-256 hashes),
+    as :func:`b64decode` would one by one; ValueError names the first one that is not."""
+    if values:
+        try:
+            lines = "\n".join(values)
+        except TypeError:
+            lines = ""
+        # The common case, checked at once: each one 44 characters of standard, padded base64.
+        if len(lines) == 45 * len(values) - 1 and _B64_HASH_LINES.fullmatch(lines):
+            return tuple(binascii.a2b_base64(value) for value in values)
+    decoded = tuple(b64decode(value, f"{what}[{index}]") for index, value in enumerate(values))
+    for index, item in enumerate(decoded):
+        if len(item) != 32:
+            raise ValueError(f"{what}[{index}]: {len(item)} bytes, expected 32")
+    return decoded
 
 
 def type_name(value: Any) -> str:

@@ -16,7 +16,7 @@ Media types (protobuf-specs ``Bundle``): ``application/vnd.dev.sigstore.bundle+j
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Mapping, NamedTuple, Optional, Set, Tuple, Union
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -172,22 +172,20 @@ def load_certificate(der: bytes, what: str) -> x509.Certificate:
     a crash) in a later step. Callers turn the ValueError into their own error class: InputError
     for a bundle, chain, attestation or cosign file, TrustRootError for a trusted root.
     """
-    try:
-        with warnings.catch_warnings():
-            # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
-            # serial number: refuse them now, as one clear error rather than a stray warning.
-            warnings.simplefilter("error")
-            cert = _x509.load(der)  # canonical DER only, read the same on every cryptography
-            _decode_fields(cert)
-    except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
-        raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
+    with warnings.catch_warnings():
+        # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
+        # serial number: refuse them now, as one clear error rather than a stray warning.
+        warnings.simplefilter("error")
+        try:
+            cert, layout = _x509.load_with_layout(der)  # canonical DER only, read the same on every cryptography
+            _decode_fields(cert, layout.names)
+        except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
+            raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
+        try:
             key = cert.public_key()
             key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    except Exception as exc:  # noqa: BLE001 -- UnsupportedAlgorithm, ValueError, ...
-        raise ValueError(f"{what}: unsupported or malformed public key ({_describe(exc)})") from None
+        except Exception as exc:  # noqa: BLE001 -- UnsupportedAlgorithm, ValueError, ...
+            raise ValueError(f"{what}: unsupported or malformed public key ({_describe(exc)})") from None
     return cert
 
 
@@ -196,14 +194,27 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _decode_fields(cert: x509.Certificate) -> None:
+# Name encodings that cryptography decoded without complaint (below): what it makes of a Name
+# depends on its bytes alone, and every leaf of a CA names the same issuer.
+_DECODED_NAMES: Set[bytes] = set()
+_DECODED_NAMES_LIMIT = 256
+
+
+def _decode_fields(cert: x509.Certificate, names: Tuple[bytes, bytes]) -> None:
     """Touch every field the verifier reads (certchain, sct, policy, tlog, rfc3161), so that
-    decoding errors surface in :func:`load_certificate`."""
-    for name in (cert.issuer, cert.subject):
+    decoding errors surface in :func:`load_certificate`. ``names``: the issuer's and subject's
+    encodings (``_x509.Layout.names``)."""
+    for encoding, field in zip(names, ("issuer", "subject")):
+        if encoding in _DECODED_NAMES:
+            continue
+        name = getattr(cert, field)
         name.rfc4514_string()
         name.public_bytes()
         for attribute in name:
             attribute.oid.dotted_string  # noqa: B018
+        if len(_DECODED_NAMES) >= _DECODED_NAMES_LIMIT:
+            _DECODED_NAMES.clear()
+        _DECODED_NAMES.add(encoding)
     cert.serial_number  # noqa: B018
     cert.version  # noqa: B018
     cert.signature_algorithm_oid.dotted_string  # noqa: B018
@@ -211,8 +222,8 @@ def _decode_fields(cert: x509.Certificate) -> None:
         cert.signature_hash_algorithm  # noqa: B018
     except UnsupportedAlgorithm:
         pass  # legitimately unknown: the chain check refuses it (certchain.issued_by)
-    cert.signature, cert.tbs_certificate_bytes  # noqa: B018
-    cert.public_bytes(Encoding.DER)
+    cert.signature  # noqa: B018
+    # tbs_certificate_bytes and public_bytes(DER): _x509.load read both, on this very object.
     for attr in ("not_valid_before_utc", "not_valid_after_utc"):
         if getattr(cert, attr, None) is None:  # cryptography < 42: naive datetimes
             getattr(cert, attr[: -len("_utc")])
@@ -239,10 +250,7 @@ def _certificate(value: Any, what: str) -> x509.Certificate:
 def _proof(value: Any, what: str) -> InclusionProof:
     mapping = enc.obj(value, what)
     hashes = enc.array(enc.opt(mapping, "hashes") or [], f"{what}.hashes", limit=MAX_PROOF_HASHES)
-    decoded = tuple(enc.b64decode(h, f"{what}.hashes[{i}]") for i, h in enumerate(hashes))
-    for index, item in enumerate(decoded):
-        if len(item) != 32:
-            raise ValueError(f"{what}.hashes[{index}]: {len(item)} bytes, expected 32")
+    decoded = enc.b64decode_hashes(hashes, f"{what}.hashes")
     root_hash = enc.b64decode(enc.req(mapping, "rootHash", what), f"{what}.rootHash")
     if len(root_hash) != 32:
         raise ValueError(f"{what}.rootHash: {len(root_hash)} bytes, expected 32")

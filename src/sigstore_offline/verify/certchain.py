@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -85,9 +85,34 @@ def verify_signature(public_key: Any, signature: bytes, data: bytes, hash_algori
     return True
 
 
-@functools.lru_cache(maxsize=512)
+# Facts about the trusted root's own certificates, which are the same objects for every bundle,
+# remembered by object identity: a lookup by value would hash the certificate's whole encoding
+# (microseconds, on every call). Each entry holds its objects, so their ids cannot be reused while
+# remembered, and is used only if they are the ones asked about (tuple equality: identical, or
+# else equal in value, which gives the same facts); a full memo is emptied, not grown.
+_BY_IDENTITY: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
+_BY_IDENTITY_LIMIT = 256
+
+
+def _remembered(key: Tuple[Any, ...], certs: Tuple[x509.Certificate, ...], compute: Callable[[], Any]) -> Any:
+    entry = _BY_IDENTITY.get(key)
+    if entry is not None and entry[0] == certs:
+        return entry[1]
+    value = compute()
+    if len(_BY_IDENTITY) >= _BY_IDENTITY_LIMIT:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[key] = (certs, value)
+    return value
+
+
 def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Name chaining plus the issuer's signature over the TBS certificate (memoised)."""
+    """Name chaining plus the issuer's signature over the TBS certificate (memoised, by the
+    objects and by their encodings)."""
+    return _remembered(("issued_by", id(cert), id(issuer)), (cert, issuer), lambda: _issued_by(cert, issuer))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=512)
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     if cert.issuer != issuer.subject:
         return False
     try:
@@ -143,23 +168,28 @@ def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: 
 
 
 def _check_ca(cert: x509.Certificate, below: int, step: Step) -> None:
+    problem = _remembered(("ca", id(cert), below), (cert,), lambda: _ca_problem(cert, below))
+    if problem:
+        raise VerificationError(problem, step=step)
+
+
+def _ca_problem(cert: x509.Certificate, below: int) -> str:
+    """Why ``cert`` cannot issue a chain with ``below`` intermediates under it ("" if it can)."""
     constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
     if constraints is None or not constraints.ca:
-        raise VerificationError(f"chain certificate {describe(cert)} is not a CA", step=step)
+        return f"chain certificate {describe(cert)} is not a CA"
     if constraints.path_length is not None and constraints.path_length < below:
-        raise VerificationError(
+        return (
             f"chain certificate {describe(cert)} allows {constraints.path_length} intermediate(s) below it,"
-            f" the chain has {below}",
-            step=step,
+            f" the chain has {below}"
         )
     usage = _extension(cert, ExtensionOID.KEY_USAGE)
     if usage is not None and not usage.key_cert_sign:
-        raise VerificationError(f"chain certificate {describe(cert)} may not sign certificates", step=step)
+        return f"chain certificate {describe(cert)} may not sign certificates"
     critical = _unhandled_critical(cert)
     if critical:
-        raise VerificationError(
-            f"chain certificate {describe(cert)} has an unknown critical extension {critical}", step=step
-        )
+        return f"chain certificate {describe(cert)} has an unknown critical extension {critical}"
+    return ""
 
 
 def verify_chain(
@@ -191,7 +221,8 @@ def verify_chain(
         )
     for position, cert in enumerate(chain):
         _check_ca(cert, position, step)
-        if not valid_at(cert, at):
+        start, end = _remembered(("window", id(cert)), (cert,), lambda: (not_before(cert), not_after(cert)))  # noqa: B023
+        if not start <= at <= end:
             raise VerificationError(
                 f"CA certificate {describe(cert)} was not valid at {utc(at)}"
                 f" (valid {utc(not_before(cert))} .. {utc(not_after(cert))})",

@@ -230,16 +230,19 @@ def _find_authority(
                 step=Step.CERTIFICATE_CHAIN,
             )
     failures: List[str] = []
+    issuer = leaf.issuer
     for authority in root.certificate_authorities:
+        named = issuer == authority.chain[0].subject
         if not authority.valid_for.contains(at):
-            if leaf.issuer == authority.chain[0].subject:
+            if named:
                 failures.append(f"{authority.uri or authority.subject} is valid {authority.valid_for.describe()}")
             continue
+        if not named:
+            continue  # verify_chain would refuse it (certchain.issued_by chains names first), and say nothing
         try:
             certchain.verify_chain(leaf, authority.chain, at, purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN)
         except VerificationError as exc:
-            if leaf.issuer == authority.chain[0].subject:
-                failures.append(exc.message)
+            failures.append(exc.message)
             continue
         return authority
     detail = "; ".join(failures) if failures else f"no CA in the trusted root issued it (issuer {leaf.issuer.rfc4514_string()})"
