@@ -815,3 +815,28 @@ def test_the_memo_gives_what_a_fresh_read_gives(monkeypatch: pytest.MonkeyPatch)
     for _ in range(2):
         assert [read(data) for data in found] == fresh
         assert len(_x509._KNOWN) <= 5
+
+
+def test_der_of_gives_the_loaded_bytes_and_never_a_stale_entry() -> None:
+    """der_of returns the bytes load() proved a certificate reads (the very object, not a new
+    encoding); for a certificate load() did not return, or one it has forgotten, cryptography's
+    encoding -- an id reused by another object never yields the old bytes."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    need_shared(CPYTHON)
+    data = leaf_der()
+    loaded = _x509.load(bytes(data))
+    assert _x509.der_of(loaded) == data and _x509.der_of(loaded) is _x509._LOADED[id(loaded)][1]
+    direct = x509.load_der_x509_certificate(data)
+    assert id(direct) not in _x509._LOADED and _x509.der_of(direct) == direct.public_bytes(Encoding.DER)
+    # An entry whose id now belongs to another object is not used for it.
+    _x509._LOADED[id(direct)] = (loaded, b"not this certificate")
+    try:
+        assert _x509.der_of(direct) == data
+    finally:
+        del _x509._LOADED[id(direct)]
+    # Bounded: the oldest entries go, and a forgotten certificate is encoded again.
+    for _ in range(_x509._LOADED_MAX + 1):
+        _x509.load(bytes(data))
+    assert len(_x509._LOADED) <= _x509._LOADED_MAX and id(loaded) not in _x509._LOADED
+    assert _x509.der_of(loaded) == data

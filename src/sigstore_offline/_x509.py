@@ -91,8 +91,9 @@ _IA5_GENERAL_NAMES = (0x81, 0x82, 0x86)
 
 
 # A node of the tree :func:`_scan` reads: (identifier octet, start, content start, end, children).
-# Offsets index the whole buffer; children is a list for a constructed element, None for a primitive.
-Node = Tuple[int, int, int, int, Optional[List[Any]]]
+# Offsets index the whole buffer; children is a list for a constructed element, None for a primitive,
+# or the tuple _KNOWN holds for an element read before (see _known).
+Node = Tuple[int, int, int, int, Any]
 
 
 class Extension(NamedTuple):
@@ -160,7 +161,27 @@ def load_with_layout(data: bytes, what: str = "") -> Tuple[x509.Certificate, Lay
     cert = x509.load_der_x509_certificate(data)
     if cert.tbs_certificate_bytes != layout.tbs or cert.public_bytes(Encoding.DER) != data:
         raise DERError(f"{what + ': ' if what else ''}cryptography re-encodes it (not canonical DER)")
+    _LOADED[id(cert)] = (cert, data)
+    if len(_LOADED) > _LOADED_MAX:
+        del _LOADED[next(iter(_LOADED))]
     return cert, layout
+
+
+# Certificates :func:`load` returned, with the bytes it proved they read exactly (newest last;
+# each entry holds its certificate, so an id is never reused while it is here).
+_LOADED: Dict[int, Tuple[Any, bytes]] = {}
+_LOADED_MAX = 256
+
+
+def der_of(cert: x509.Certificate) -> bytes:
+    """The DER encoding of ``cert``: the bytes :func:`load` proved it reads, without encoding it
+    again when it came from there; otherwise ``cryptography``'s encoding."""
+    known = _LOADED.get(id(cert))
+    if known is not None and known[0] is cert:
+        return known[1]
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return bytes(cert.public_bytes(Encoding.DER))
 
 
 def pem_certificate(pem: bytes, what: str = "") -> bytes:
@@ -278,8 +299,8 @@ def _check(data: bytes) -> Layout:
     if _known(issuer, "name") is None:
         _name(data, _open(data, issuer), "issuer")
     for field, moment in zip(("notBefore", "notAfter"), _fields(_open(data, validity), "Validity", _VALIDITY)):
-        if moment[0] != der.UTC_TIME and moment[0] != der.GENERALIZED_TIME:  # type: ignore[index]
-            raise DERError(f"Validity.{field}: expected UTCTime or GeneralizedTime, found {der.tag_name(moment[0])}")  # type: ignore[index]
+        if moment[0] != der.UTC_TIME and moment[0] != der.GENERALIZED_TIME:
+            raise DERError(f"Validity.{field}: expected UTCTime or GeneralizedTime, found {der.tag_name(moment[0])}")
     if _known(subject, "name") is None:
         _name(data, _open(data, subject), "subject")
     algorithm, key = _fields(_open(data, spki_node), "SubjectPublicKeyInfo", _SPKI)
@@ -305,7 +326,7 @@ def _check(data: bytes) -> Layout:
     _remember(data, fresh)
     return Layout(
         data=data,
-        tbs_nodes=tuple(tbs_node[4]),  # type: ignore[arg-type]
+        tbs_nodes=tuple(tbs_node[4]),
         tbs_start=tbs_node[1],
         tbs_end=tbs_node[3],
         spki=data[spki_node[1] : spki_node[3]],
@@ -347,7 +368,8 @@ def _exactly(node: Node, count: int, what: str) -> List[Node]:
         raise DERError(f"{der.tag_name(node[0])} at offset {node[1]} is primitive, not constructed")
     if len(items) != count:
         raise DERError(f"{what}: {len(items)} elements, expected {count}")
-    return items
+    children: List[Node] = items
+    return children
 
 
 def _integer(data: bytes, node: Node, what: str) -> int:
@@ -400,7 +422,7 @@ def _integers(data: bytes, bit_string: Node, count: int, what: str) -> None:
             raise DERError(problem)
         if sequence[0] != der.SEQUENCE:
             raise DERError(f"SEQUENCE: expected SEQUENCE, found {der.tag_name(sequence[0])}")
-        _integer_fields(sequence[4], count, "SEQUENCE")  # type: ignore[arg-type]
+        _integer_fields(sequence[4], count, "SEQUENCE")
     except DERError as exc:
         raise DERError(f"{what}: {exc}") from None
 
@@ -415,7 +437,7 @@ def _integer_fields(items: List[Node], count: int, what: str) -> None:
 
 def _name(data: bytes, node: Node, what: str) -> None:
     """Name ::= SEQUENCE OF RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue."""
-    for rdn in node[4]:  # type: ignore[union-attr]
+    for rdn in node[4]:
         if rdn[0] != der.SET:
             raise DERError(f"{what}: RelativeDistinguishedName: expected SET, found {der.tag_name(rdn[0])}")
         pairs = rdn[4]
@@ -547,7 +569,7 @@ def _extension_value(oid: str, data: bytes, start: int, end: int) -> None:
         elif oid == _AUTHORITY_KEY_ID:
             if element[0] != der.SEQUENCE:
                 raise DERError(f"{what}: expected SEQUENCE, found {der.tag_name(element[0])}")
-            for item in element[4]:  # type: ignore[union-attr]
+            for item in element[4]:
                 if item[0] not in (0x80, 0xA1, 0x82):
                     raise DERError(f"unexpected {der.tag_name(item[0])} in AuthorityKeyIdentifier")
                 if item[0] == 0xA1:

@@ -42,7 +42,6 @@ import struct
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from .. import _der as der
 from .. import _x509
@@ -91,8 +90,8 @@ def _layout(certificate_der: bytes) -> _x509.Layout:
 
 
 def _der_of(cert: x509.Certificate) -> bytes:
-    # Every certificate comes through _x509.load, which proved this is the input's own bytes.
-    return bytes(cert.public_bytes(Encoding.DER))
+    # Every certificate comes through _x509.load, which proved these are the input's own bytes.
+    return _x509.der_of(cert)
 
 
 def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequence[LogKey]) -> int:

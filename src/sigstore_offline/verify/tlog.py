@@ -21,6 +21,7 @@ format: it is read only when compared, and one that does not load is simply not 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -248,7 +249,12 @@ class _Signer:
 
     def __init__(self, certificate: Optional[x509.Certificate], public_key: PublicKey) -> None:
         self.certificate = certificate
-        self.spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        self.public_key = public_key
+
+    @functools.cached_property
+    def spki(self) -> bytes:
+        """The key's SubjectPublicKeyInfo, encoded when a key-signed entry asks for it."""
+        return bytes(self.public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
 
     def matches_pem(self, pem: bytes) -> bool:
         if b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
@@ -257,8 +263,7 @@ class _Signer:
                 der = _x509.pem_certificate(pem)
             except Exception:  # noqa: BLE001 -- any reading failure: not the bundle's certificate
                 return False
-            return self.certificate is not None and hmac.compare_digest(
-                der, self.certificate.public_bytes(Encoding.DER))
+            return self.certificate is not None and hmac.compare_digest(der, _x509.der_of(self.certificate))
         try:
             key = load_der_public_key(_x509.pem_public_key(pem))
             return self.certificate is None and self.spki == key.public_bytes(
@@ -271,9 +276,7 @@ class _Signer:
         if logged.form == "pem":
             return self.matches_pem(logged.data)
         if logged.form == "certificate":
-            return self.certificate is not None and hmac.compare_digest(
-                logged.data, self.certificate.public_bytes(Encoding.DER)
-            )
+            return self.certificate is not None and hmac.compare_digest(logged.data, _x509.der_of(self.certificate))
         if logged.form == "public-key":
             return self.certificate is None and hmac.compare_digest(logged.data, self.spki)
         return False
