@@ -281,6 +281,9 @@ def render(cold: dict, bat: dict, hsh: dict, runs: int, man: dict) -> str:
     vo, sp = cold["verify-offline"], cold["sigstore-python"]
     bvo, bsp, flo = bat["verify-offline"], bat["sigstore-python"], bat["floor"]
     mvo, mv1, msp = man["verify-offline"], man["verify-offline --jobs 1"], man["sigstore-python"]
+    # The best a 2-worker --manifest run could do if nothing but the signature checks cost time:
+    # one cold start (the cold CLI run above) plus the floor shared by the workers.
+    bound = vo["median_s"] + flo["seconds"] / 2
     cpu = platform.processor() or platform.machine()
     try:
         model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
@@ -325,6 +328,10 @@ size limit: `benchmarks/memory.py`, `docs/memory.md`.
   interpreter and `import cryptography.x509` (ADR 0008 measures it and keeps it: reading names,
   SANs and extensions ourselves would put identity-deciding code outside `cryptography`). `--help`,
   `--version` and usage errors import no `cryptography` at all (`tests/test_startup.py`).
+  What would move it: 1/8 of sigstore-python's run is {sp['median_s']*1000/8:.0f} ms, about what the
+  interpreter and `cryptography`'s EC primitives take to start; only a verify path that never
+  imports `cryptography.x509` (reading the leaf with `_x509` alone, ADR 0008's open question) could
+  come near it.
 * **In-process against the floor** ({_verdict(flo['seconds'] / bvo['seconds'] >= 0.8)}). The floor is the
   pass's own signature checks replayed alone (`benchmarks/profile_pass.py` gives the same share as
   paired ratios, and the time outside the checks per bundle). Outside them: loading the leaf
@@ -335,12 +342,16 @@ size limit: `benchmarks/memory.py`, `docs/memory.md`.
   starts with the verifier's memos emptied (`forget_memos`), as a fresh batch run would: a second
   pass over the same bundles would otherwise find each leaf's issuance signature and DER reading
   remembered. Beyond `cryptography`'s own per-leaf work the rest is interpreter time spread over
-  the steps.
+  the steps. What would move it: checking the leaf's issuance over `_x509`'s TBS bytes and key
+  instead of loading a `cryptography` certificate (which re-encodes twice and decodes its fields),
+  the same trade-off as the cold start.
 * **`--manifest`** ({_verdict(mvo['per_s'] / msp['per_s'] >= 4)} against sigstore-python's loop;
   {_verdict(mv1['seconds'] / mvo['seconds'] >= 1.8)} for the scaling from 1 to 2 workers). Workers
   are forked after the trust root is parsed and take fixed chunks; the parent's start-up and the
   manifest's parsing are not parallel, which caps the scaling on a corpus this small (353 bundles,
-  well under a second of work per core).
+  well under a second of work per core). A bound from the figures above: one cold start plus the
+  floor shared by two workers is {bound:.2f} s, {msp['seconds']/bound:.1f}× sigstore-python's loop
+  ({'so ≥ 4× is out of reach on this corpus even with nothing but signature checks left' if msp['seconds'] / bound < 4 else 'so the rest of the gap is per-bundle work outside the checks'}).
 * **Hashing** ({_verdict(hsh['ratio'] >= 0.9)}): `hashlib` uses OpenSSL's SHA-256.
 """
 
