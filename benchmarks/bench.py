@@ -167,15 +167,32 @@ def profile(run: Callable[[], None], top: int = 12) -> str:
     return "\n".join(line.replace(str(REPO) + "/", "").replace(sys.prefix, "<venv>") for line in lines[start:])
 
 
+def run_patched(run: Callable[[], None], replacement: Callable[..., bool]) -> None:
+    """Run ``run`` once with every verify module's ``verify_signature`` (the one function every
+    signature check goes through) replaced by ``replacement``."""
+    import importlib
+    import pkgutil
+
+    import sigstore_offline.verify as verify_package
+    from sigstore_offline.verify import certchain
+
+    real = certchain.verify_signature
+    modules = [importlib.import_module(f"sigstore_offline.verify.{m.name}") for m in pkgutil.iter_modules(verify_package.__path__)]
+    patched = [m for m in modules if getattr(m, "verify_signature", None) is real]
+    for module in patched:
+        setattr(module, "verify_signature", replacement)
+    try:
+        run()
+    finally:
+        for module in patched:
+            setattr(module, "verify_signature", real)
+
+
 def floor(run: Callable[[], None], runs: int) -> Dict[str, float]:
     """The public-key floor, in the same run: every signature check one pass of ``run`` makes
     (recorded at ``certchain.verify_signature``, through which every check goes), replayed alone;
     the median of ``runs`` replays. ``run`` starts from empty memos, as every measured pass does,
     so the checks are those a fresh batch run makes (every leaf's issuance, the CA's own once)."""
-    import importlib
-    import pkgutil
-
-    import sigstore_offline.verify as verify_package
     from sigstore_offline.verify import certchain
 
     real = certchain.verify_signature
@@ -185,15 +202,7 @@ def floor(run: Callable[[], None], runs: int) -> Dict[str, float]:
         calls.append((public_key, signature, data, hash_algorithm))
         return real(public_key, signature, data, hash_algorithm)
 
-    modules = [importlib.import_module(f"sigstore_offline.verify.{m.name}") for m in pkgutil.iter_modules(verify_package.__path__)]
-    patched = [m for m in modules if getattr(m, "verify_signature", None) is real]
-    for module in patched:
-        setattr(module, "verify_signature", recording)
-    try:
-        run()
-    finally:
-        for module in patched:
-            setattr(module, "verify_signature", real)
+    run_patched(run, recording)
     replays = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -42,30 +42,11 @@ def _pass() -> Callable[[], None]:
                Identity.build(san=item["identity"], issuer=item["issuer"])) for item in items]
 
     def run() -> None:
+        bench.forget_memos()  # as bench.py's passes: no leaf remembered from an earlier pass
         for data, artifact, identity in inputs:
             verify(parse_bundle(data), artifact=artifact, trusted_root=root, policy=identity)
 
     return run
-
-
-def _patched(run: Callable[[], None], replacement: Callable[..., bool]) -> None:
-    """Run ``run`` once with every module's ``verify_signature`` replaced."""
-    import importlib
-    import pkgutil
-
-    import sigstore_offline.verify as verify_package
-    from sigstore_offline.verify import certchain
-
-    real = certchain.verify_signature
-    modules = [importlib.import_module(f"sigstore_offline.verify.{m.name}") for m in pkgutil.iter_modules(verify_package.__path__)]
-    patched = [m for m in modules if getattr(m, "verify_signature", None) is real]
-    for module in patched:
-        setattr(module, "verify_signature", replacement)
-    try:
-        run()
-    finally:
-        for module in patched:
-            setattr(module, "verify_signature", real)
 
 
 def _recorded_checks(run: Callable[[], None]) -> Callable[[], None]:
@@ -79,7 +60,7 @@ def _recorded_checks(run: Callable[[], None]) -> Callable[[], None]:
         calls.append(args)
         return real(*args)  # type: ignore[arg-type]
 
-    _patched(run, recording)
+    bench.run_patched(run, recording)
 
     def replay() -> None:
         for call in calls:
@@ -114,7 +95,7 @@ def main() -> int:
         floors.append(f)
         ratios.append(f / p)
         # The same pass with every signature check answered True at once: what is not public-key work.
-        rest.append(_timed(lambda: _patched(run, lambda *args: True)))
+        rest.append(_timed(lambda: bench.run_patched(run, lambda *args: True)))
     count = len(bench._manifest())
     print(f"pass without the signature checks: min {min(rest):.3f} s = {min(rest) / count * 1e6:.0f} us a bundle")
     print(f"pass: min {min(passes):.3f} s, median {statistics.median(passes):.3f} s;"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 MAX_DEPTH = 32
 MAX_DER_BYTES = 1024 * 1024
@@ -130,41 +130,47 @@ class Element:
         return items
 
 
-def _header(data: bytes, position: int, limit: int, depth: int) -> Element:
-    start = position
+def read_header(data: bytes, position: int, limit: int, base: int = 0) -> Tuple[int, int, int]:
+    """The identifier octet of the element at ``position`` (which must end by ``limit``), and where
+    its content starts and ends; :class:`DERError` names offsets counted from ``base``. X.690's
+    DER rules for the header: low tag numbers, definite minimal lengths."""
     if position >= limit:
-        raise DERError(f"truncated: no identifier octet at offset {position}")
+        raise DERError(f"truncated: no identifier octet at offset {position - base}")
     tag = data[position]
     if tag & 0x1F == 0x1F:
-        raise DERError(f"high tag numbers are not supported (offset {position})")
-    position += 1
-    if position >= limit:
-        raise DERError(f"truncated: no length octet at offset {position}")
-    first = data[position]
-    position += 1
+        raise DERError(f"high tag numbers are not supported (offset {position - base})")
+    at = position + 1
+    if at >= limit:
+        raise DERError(f"truncated: no length octet at offset {at - base}")
+    first = data[at]
+    at += 1
     if first < 0x80:
         length = first
     elif first == 0x80:
-        raise DERError(f"indefinite length at offset {position - 1} (not DER)")
+        raise DERError(f"indefinite length at offset {at - 1 - base} (not DER)")
     elif first == 0xFF:
-        raise DERError(f"reserved length octet 0xFF at offset {position - 1}")
+        raise DERError(f"reserved length octet 0xFF at offset {at - 1 - base}")
     else:
         count = first & 0x7F
         if count > 4:
-            raise DERError(f"length of {count} octets at offset {position - 1} is too large")
-        if position + count > limit:
-            raise DERError(f"truncated length at offset {position - 1}")
-        octets = data[position : position + count]
-        if octets[0] == 0:
-            raise DERError(f"length at offset {position - 1} has a leading zero octet (not minimal)")
-        length = int.from_bytes(octets, "big")
+            raise DERError(f"length of {count} octets at offset {at - 1 - base} is too large")
+        if at + count > limit:
+            raise DERError(f"truncated length at offset {at - 1 - base}")
+        if data[at] == 0:
+            raise DERError(f"length at offset {at - 1 - base} has a leading zero octet (not minimal)")
+        length = int.from_bytes(data[at : at + count], "big")
         if length < 0x80:
-            raise DERError(f"length {length} at offset {position - 1} uses the long form (not minimal)")
-        position += count
-    if length > limit - position:
-        left = limit - position
-        raise DERError(f"{tag_name(tag)} at offset {start}: length {length} runs past the end ({left} left)")
-    return Element(data, tag, start, position, position + length, depth)
+            raise DERError(f"length {length} at offset {at - 1 - base} uses the long form (not minimal)")
+        at += count
+    if length > limit - at:
+        raise DERError(f"{tag_name(tag)} at offset {position - base}: length {length} runs past the end"
+                       f" ({limit - at} left)")
+    return tag, at, at + length
+
+
+def _header(data: bytes, position: int, limit: int, depth: int) -> Element:
+    tag, content, end = read_header(data, position, limit)
+    return Element(data, tag, position, content, end, depth)
 
 
 def parse(data: bytes, *, what: str = "DER") -> Element:

@@ -753,7 +753,7 @@ def _scan(
     depth its entry names, with exactly those bytes, is not read again; its node carries the
     entry (a tuple) where the children would be.
     """
-    tag, content, stop = _header(data, start, end, start)
+    tag, content, stop = der.read_header(data, start, end, start)
     if stop != end:
         raise DERError(f"{what}: {end - stop} trailing byte(s) after the element")
     problem = ""
@@ -777,7 +777,7 @@ def _scan(
                 return root, problem
             kids, limit, depth = stack.pop()
             continue
-        # The identifier and length octets; the common short form inline, the rest in _header.
+        # The identifier and length octets; the common short form inline, the rest in der.read_header.
         tag = data[position]
         if tag & 0x1F != 0x1F and position + 1 < limit and data[position + 1] < 0x80:
             content = position + 2
@@ -788,7 +788,7 @@ def _scan(
                     f" ({limit - content} left)"
                 )
         else:
-            tag, content, stop = _header(data, position, limit, start)
+            tag, content, stop = der.read_header(data, position, limit, start)
         if tag & 0x20:
             if known is not None and depth in _KNOWN_DEPTHS:
                 entry = known.get(data[position:stop])
@@ -820,41 +820,6 @@ def _scan(
             elif tag != der.OCTET_STRING and tag != _PRINTABLE_STRING:  # no rule for their content
                 problem = _rule(data, tag, position, content, stop, start)
         position = stop
-
-
-def _header(data: bytes, position: int, limit: int, base: int) -> Tuple[int, int, int]:
-    """The identifier octet at ``position`` and where its element's content starts and ends."""
-    if position >= limit:
-        raise DERError(f"truncated: no identifier octet at offset {position - base}")
-    tag = data[position]
-    if tag & 0x1F == 0x1F:
-        raise DERError(f"high tag numbers are not supported (offset {position - base})")
-    at = position + 1
-    if at >= limit:
-        raise DERError(f"truncated: no length octet at offset {at - base}")
-    first = data[at]
-    at += 1
-    if first < 0x80:
-        length = first
-    elif first == 0x80:
-        raise DERError(f"indefinite length at offset {at - 1 - base} (not DER)")
-    elif first == 0xFF:
-        raise DERError(f"reserved length octet 0xFF at offset {at - 1 - base}")
-    else:
-        count = first & 0x7F
-        if count > 4:
-            raise DERError(f"length of {count} octets at offset {at - 1 - base} is too large")
-        if at + count > limit:
-            raise DERError(f"truncated length at offset {at - 1 - base}")
-        if data[at] == 0:
-            raise DERError(f"length at offset {at - 1 - base} has a leading zero octet (not minimal)")
-        length = int.from_bytes(data[at : at + count], "big")
-        if length < 0x80:
-            raise DERError(f"length {length} at offset {at - 1 - base} uses the long form (not minimal)")
-        at += count
-    if length > limit - at:
-        raise DERError(f"{der.tag_name(tag)} at offset {position - base}: length {length} runs past the end ({limit - at} left)")
-    return tag, at, at + length
 
 
 def _rule(data: bytes, tag: int, position: int, start: int, end: int, base: int) -> str:
