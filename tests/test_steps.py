@@ -354,9 +354,19 @@ def test_intoto_entry_needs_a_dsse_bundle() -> None:
         "payloadHash": {"algorithm": "sha256", "value": "00" * 32}}}}
     entry = bundle.tlog_entries[0]._replace(kind="intoto", kind_version="0.0.2",
                                             canonicalized_body=json.dumps(body).encode())
-    with pytest.raises(VerificationError, match="intoto entry needs a DSSE bundle"):
+    with pytest.raises(VerificationError, match="^tlog-entry: an intoto entry needs a DSSE bundle"):
         tlog.verify_entry_body(entry, bundle._replace(content=message), public_key=bundle.certificate.public_key(),
                                artifact_digest=_statement_digest())
+
+
+def test_dsse_entry_needs_a_dsse_bundle() -> None:
+    """The example's own dsse 0.0.1 entry, against the same bundle carrying a message signature."""
+    bundle = _example()
+    assert bundle.tlog_entries[0].kind == "dsse"
+    message = MessageSignature(b"sig", "SHA2_256", _statement_digest())
+    with pytest.raises(VerificationError, match="^tlog-entry: a dsse entry needs a DSSE bundle"):
+        tlog.verify_entry_body(bundle.tlog_entries[0], bundle._replace(content=message),
+                               public_key=bundle.certificate.public_key(), artifact_digest=_statement_digest())
 
 
 def test_malformed_sct_list_fails() -> None:

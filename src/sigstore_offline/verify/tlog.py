@@ -318,28 +318,28 @@ def _check_signatures(logged: Tuple[LoggedSignature, ...], envelope: DsseEnvelop
         _expect(signer.matches(item.signer), "logged DSSE verifier differs from the bundle's certificate or key")
 
 
-def _check_dsse(body: EntryBody, bundle: Bundle, signer: _Signer) -> None:
-    """dsse 0.0.1 (Rekor v1)."""
+def _logged_envelope(body: EntryBody, bundle: Bundle) -> DsseEnvelope:
+    """The bundle's DSSE envelope, whose payload the dsse or intoto entry ``body`` must hash."""
     envelope = bundle.content
     if not isinstance(envelope, DsseEnvelope):
-        raise VerificationError("a dsse entry needs a DSSE bundle, this one has a message signature", step=ENTRY_STEP)
+        article = "an" if body.kind[:1] in ("a", "e", "i", "o", "u") else "a"
+        raise VerificationError(f"{article} {body.kind} entry needs a DSSE bundle, this one has a message signature",
+                                step=ENTRY_STEP)
     _expect(body.digest_algorithm == "sha256", f"entry payload hash algorithm is {body.digest_algorithm!r}, expected sha256")
     _expect(
         hmac.compare_digest(body.digest, hashlib.sha256(envelope.payload).digest()),
         "logged payload hash differs from the envelope's payload",
     )
-    _check_signatures(body.signatures, envelope, signer)
+    return envelope
+
+
+def _check_dsse(body: EntryBody, bundle: Bundle, signer: _Signer) -> None:
+    """dsse 0.0.1 (Rekor v1)."""
+    _check_signatures(body.signatures, _logged_envelope(body, bundle), signer)
 
 
 def _check_intoto(body: EntryBody, bundle: Bundle, signer: _Signer) -> None:
-    envelope = bundle.content
-    if not isinstance(envelope, DsseEnvelope):
-        raise VerificationError("an intoto entry needs a DSSE bundle, this one has a message signature", step=ENTRY_STEP)
-    _expect(body.digest_algorithm == "sha256", f"entry payload hash algorithm is {body.digest_algorithm!r}, expected sha256")
-    _expect(
-        hmac.compare_digest(body.digest, hashlib.sha256(envelope.payload).digest()),
-        "logged payload hash differs from the envelope's payload",
-    )
+    envelope = _logged_envelope(body, bundle)
     _expect(body.payload_type == envelope.payload_type, "logged payload type differs from the envelope's")
     _check_signatures(body.signatures, envelope, signer)
 
