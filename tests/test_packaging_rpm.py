@@ -22,7 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from typing import Dict
+from typing import Dict, List
 
 import pytest
 
@@ -124,6 +124,11 @@ hugo@python.org https://github.com/login/oauth
 WRONG_SIGNERS = "# CPython 3.14's release manager did not sign a.txt\nhugo@python.org https://github.com/login/oauth\n"
 
 
+def _eval(defines: List[str], line: str) -> subprocess.CompletedProcess[str]:
+    """``rpm --eval LINE`` with the macro file loaded and ``defines`` (``--define`` pairs)."""
+    return subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
+
+
 def test_macro_file_expands_like_gpgverify(rpmbuild: str, tmp_path: pathlib.Path) -> None:
     """Both forms expand to the installed verifier with --keyring/--signature/--data, quoted."""
     rpmspec = _need("rpmspec", "rpm")
@@ -147,7 +152,8 @@ def test_macro_policy_forms(rpmbuild: str) -> None:
                "--define", "SOURCE3 /src/upstream-policy.json"]
     tail = ["--signature='/src/Python-3.14.0.tar.xz.sigstore'", "--data='/src/Python-3.14.0.tar.xz'"]
     for line, policy in (("%sigstoreverify -P cpython -s1 -d0", "cpython"), ("%sigstoreverify -p3 -s1 -d0", "/src/upstream-policy.json")):
-        result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True, check=True)
+        result = _eval(defines, line)
+        assert result.returncode == 0, result.stderr
         assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", f"--policy='{policy}'", *tail]
     for line, message in (("%sigstoreverify -P cpython -k1 -s1 -d0", "give one of -k N (a signers file), -p N (a policy file) or -P NAME"),
                           ("%sigstoreverify -s1 -d0", "give one of -k N"),
@@ -156,7 +162,7 @@ def test_macro_policy_forms(rpmbuild: str) -> None:
                           ("%sigstoreverify -p9 -s1 -d0", "-p9: this spec has no Source9 (the policy file)"),
                           ("%sigstoreverify -P 'a;b' -s1 -d0", "-P takes the name of a policy shipped with sigstore-offline"),
                           ("%sigstoreverify -P cpython -A 1x -s1 -d0", "-A takes a number of days, not '1x'")):
-        result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
+        result = _eval(defines, line)
         assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
 
 
@@ -164,16 +170,15 @@ def test_macro_age_limit(rpmbuild: str) -> None:
     """-A DAYS passes the snapshot age limit to sigstoreverify (the build stops past it)."""
     defines = ["--define", "SOURCE0 /src/a.txt", "--define", "SOURCE1 /src/a.txt.sigstore",
                "--define", "SOURCE2 /src/signers"]
-    result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -A 90 -k2 -s1 -d0"],
-                            capture_output=True, text=True, check=True)
+    result = _eval(defines, "%sigstoreverify -A 90 -k2 -s1 -d0")
+    assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--max-trust-root-age=90",
                                      "--keyring='/src/signers'", "--signature='/src/a.txt.sigstore'",
                                      "--data='/src/a.txt'"]
 
 
 def test_macro_rejects_a_bad_source_number(rpmbuild: str) -> None:
-    result = subprocess.run(["rpm", f"--load={MACROS}", "--eval", "%sigstoreverify -k9 -s1 -d0"],
-                            capture_output=True, text=True)
+    result = _eval([], "%sigstoreverify -k9 -s1 -d0")
     assert result.returncode != 0
     assert "%sigstoreverify: -k9: this spec has no Source9 (the signers file)" in result.stderr
 
@@ -290,8 +295,8 @@ def test_provenance_macro_expansion(rpmbuild: str) -> None:
     """-a N expands to --provenance, -N to --name; -a needs -k and excludes -s; -N needs -a."""
     defines = ["--define", "SOURCE0 /src/foo-1.0.tar.gz", "--define", "SOURCE1 /src/foo-1.0.tar.gz.provenance",
                "--define", "SOURCE2 /src/signers"]
-    result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", "%sigstoreverify -k2 -a1 -N foo-1.0.tar.gz -d0"],
-                            capture_output=True, text=True, check=True)
+    result = _eval(defines, "%sigstoreverify -k2 -a1 -N foo-1.0.tar.gz -d0")
+    assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--keyring='/src/signers'",
                                      "--provenance='/src/foo-1.0.tar.gz.provenance'", "--name='foo-1.0.tar.gz'",
                                      "--data='/src/foo-1.0.tar.gz'"]
@@ -300,7 +305,7 @@ def test_provenance_macro_expansion(rpmbuild: str) -> None:
                           ("%sigstoreverify -k2 -s1 -N foo-1.0.tar.gz -d0", "-N names the file on PyPI"),
                           ("%sigstoreverify -k2 -a1 -N 'a b' -d0", "-N takes a distribution's file name on PyPI"),
                           ("%sigstoreverify -k2 -a7 -d0", "-a7: this spec has no Source7 (the PyPI provenance)")):
-        result = subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
+        result = _eval(defines, line)
         assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
 
 
