@@ -42,6 +42,7 @@ from helpers import (
     EXAMPLE_IDENTITY,
     GITHUB_ISSUER,
     REPO,
+    VECTORS,
     need_no_network,
     need_shared,
     need_tool,
@@ -426,3 +427,26 @@ def test_pypi_repack_is_refused_with_a_reason(built: Built, tmp_path: pathlib.Pa
     result = _build_toy(built, _pypi_toy(tmp_path, version="1.0+dfsg"))
     assert result.returncode != 0
     assert "upstream version 1.0+dfsg is a repack (+...), not the file PyPI serves" in result.stderr, result.stderr
+
+
+def test_github_attestations_of_the_orig_tarball(built: Built, tmp_path: pathlib.Path) -> None:
+    """debian/upstream/ORIG.jsonl, what gh attestation download writes, renamed like the orig tarball:
+    the installed sigstoreverify checks it against the installed production and github snapshots
+    (here GitHub's own instance: no log entry, RFC 3161 time); a tampered tarball stops the build."""
+    github = need_shared(VECTORS / "github")
+    wheel = (github / "github_provenance_demo-0.0.12-py3-none-any.whl").read_bytes()
+    signers = "github actions/attest-demo workflow=build-python.yml ref=refs/heads/main\n"
+    for tamper, directory in ((False, tmp_path / "good"), (True, tmp_path / "tampered")):
+        directory.mkdir()
+        tree = _toy(directory, signers=signers)
+        (directory / ORIG).write_bytes(wheel + (b"\0" if tamper else b""))
+        (tree / "debian" / "upstream" / f"{ORIG}.sigstore").unlink()
+        shutil.copyfile(github / "github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl",
+                        tree / "debian" / "upstream" / f"{ORIG}.jsonl")
+        result = _helper(built, tree, "-v")
+        if tamper:
+            assert result.returncode != 0 and "does not name the artifact" in result.stderr, result.stderr
+        else:
+            assert result.returncode == 0, result.stderr
+            assert f"--signature=debian/upstream/{ORIG}.jsonl" in result.stdout
+            assert "not logged (GitHub instance; time from RFC 3161)" in result.stdout, result.stdout

@@ -26,7 +26,7 @@ from typing import Dict, List
 
 import pytest
 
-from helpers import CONFORMANCE, GITHUB_ISSUER, REPO, need_no_network, need_shared, need_tool, package_path
+from helpers import CONFORMANCE, GITHUB_ISSUER, REPO, VECTORS, need_no_network, need_shared, need_tool, package_path
 
 MACROS = REPO / "packaging" / "rpm" / "macros.sigstoreverify"
 BEACON = (
@@ -341,3 +341,56 @@ def test_provenance_renamed_source_needs_its_pypi_name(rpmbuild: str, tmp_path: 
     assert result.returncode == 0, result.stdout + result.stderr
     result = _build_pypi(rpmbuild, top, "%sigstoreverify -k2 -a1 -N example_project-0.9.tar.gz -d0", sdist=renamed)
     _assert_failed_in_prep(result, "statement:")
+
+
+# --- GitHub artifact attestations: -s N naming the .jsonl gh attestation download writes ----------------
+
+GH_SPEC = """\
+Name:           attest-demo
+Version:        0.0.12
+Release:        1
+Summary:        Checks %%sigstoreverify against GitHub artifact attestations
+License:        Apache-2.0
+BuildArch:      noarch
+Source0:        github_provenance_demo-0.0.12-py3-none-any.whl
+Source1:        github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl
+Source2:        attest-demo-sigstore-signers
+
+%%description
+A package whose source is verified against its GitHub attestations in %%prep.
+
+%%prep
+{verify_line}
+"""
+GH_SIGNERS = "# the workflow that builds the wheel\ngithub actions/attest-demo workflow=build-python.yml ref=refs/heads/main\n"
+
+
+def _gh_topdir(tmp_path: pathlib.Path, *, tamper: bool = False, signers: str = GH_SIGNERS) -> pathlib.Path:
+    github = need_shared(VECTORS / "github")
+    top = tmp_path / "rpmbuild"
+    sources = top / "SOURCES"
+    sources.mkdir(parents=True)
+    wheel = (github / "github_provenance_demo-0.0.12-py3-none-any.whl").read_bytes()
+    (sources / "github_provenance_demo-0.0.12-py3-none-any.whl").write_bytes(wheel + b"\0" if tamper else wheel)
+    shutil.copyfile(github / "github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl",
+                    sources / "github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl")
+    (sources / "attest-demo-sigstore-signers").write_text(signers)
+    return top
+
+
+def test_github_attestations_pass_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    """A wheel attested by GitHub's own instance (no log entry, RFC 3161 time): the .jsonl as -s,
+    verified offline against the shipped production and github snapshots."""
+    top = _gh_topdir(tmp_path)
+    result = _build(rpmbuild, top, "%sigstoreverify -k2 -s1 -d0", "-bp", spec_text=GH_SPEC, name="attest-demo")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "not logged (GitHub instance; time from RFC 3161)" in result.stdout, result.stdout
+
+
+def test_github_attestations_tampered_or_wrong_signer_fail_in_prep(rpmbuild: str, tmp_path: pathlib.Path) -> None:
+    top = _gh_topdir(tmp_path / "a", tamper=True)
+    result = _build(rpmbuild, top, "%sigstoreverify -k2 -s1 -d0", "-bp", spec_text=GH_SPEC, name="attest-demo")
+    _assert_failed_in_prep(result, "does not name the artifact")
+    top = _gh_topdir(tmp_path / "b", signers="github actions/other\n")
+    result = _build(rpmbuild, top, "%sigstoreverify -k2 -s1 -d0", "-bp", spec_text=GH_SPEC, name="attest-demo")
+    _assert_failed_in_prep(result, "identity: ", "but the signers file")

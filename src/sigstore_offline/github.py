@@ -52,7 +52,7 @@ from .limits import MAX_BUNDLE_BYTES, MAX_TRUSTED_ROOT_BYTES
 
 if TYPE_CHECKING:  # the verify path is imported on first use: a command line builds a policy cheaply
     from .model import Bundle
-    from .policy import CertificateIdentity
+    from .policy import CertificateIdentity, SignerPolicy
     from .request import Target, TrustMaterial
     from .verify.pipeline import Verified
 
@@ -276,13 +276,14 @@ class GithubRequest(NamedTuple):
         bundle: the bundle file (JSON, or JSON Lines); ``None``: ``FILE.sigstore``,
             ``FILE.sigstore.json``, or ``sha256:HEX.jsonl`` (``gh attestation download``'s name)
             beside a file.
-        policy: the :class:`AttestationPolicy`.
+        policy: who must have signed: an :class:`AttestationPolicy`, or any identity policy
+            (``policy.SignerPolicy``, e.g. a signers file's ``upstream.AnySigner``).
         predicate_type: the statement's required ``predicateType``.
     """
 
     target: "Target"
     bundle: Optional[str]
-    policy: AttestationPolicy
+    policy: "SignerPolicy"
     predicate_type: str = SLSA_PROVENANCE_V1
 
 

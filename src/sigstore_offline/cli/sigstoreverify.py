@@ -51,7 +51,7 @@ from ._common import Parser
 
 __all__ = [
     "PROG", "MAX_SIGNERS_BYTES", "MAX_SIGNERS", "Signer", "parse_publisher_line", "parse_signers", "read_signers",
-    "build_parser", "check", "check_provenance", "main", "entry",
+    "build_parser", "check", "check_provenance", "check_attestations", "main", "entry",
 ]
 
 if TYPE_CHECKING:  # the verify path is imported on first use: --help and usage errors stay cheap
@@ -297,6 +297,37 @@ def check_provenance(*, signers_path: str, provenance_path: str, data_path: str,
     return verified
 
 
+def check_attestations(*, signers_path: str, bundle_path: str, data_path: str, trusts: Sequence[TrustMaterial],
+                       signers: Sequence[Signer]) -> Verified:
+    """Verify ``data_path`` against a JSON Lines file of GitHub artifact attestations (what
+    ``gh attestation download`` writes): it passes when one of them -- an SLSA provenance v1
+    statement naming the file's digest -- verifies against one of ``trusts`` and is signed by one
+    of ``signers``. ``trusts`` may hold GitHub's own log-less instance, whose bundles then need an
+    RFC 3161 timestamp (``github.verify_github``)."""
+    from ..github import SLSA_PROVENANCE_V1, GithubRequest, verify_github
+    from ..request import Target
+    from ..upstream import AnySigner
+
+    policy = AnySigner(tuple(signer.policy() for signer in signers), f"the signers file {signers_path}")
+    target = Target(data_path, data_path, None, data_path.rsplit("/", 1)[-1])
+    verified: Verified = verify_github(GithubRequest(target, bundle_path, policy, SLSA_PROVENANCE_V1), trusts).verified
+    return verified
+
+
+def _trusts(args: argparse.Namespace, err: TextIO) -> List[TrustMaterial]:
+    """The trust roots: the one the options name; for a JSON Lines attestation file with none
+    named, the installed production snapshot and, if installed, GitHub's instance snapshot."""
+    # The stale-snapshot warning is printed even with -q: a recipe's log should show it.
+    trusts = [_common.open_trust_from_args(args, err, quiet=False, prog=PROG)]
+    if args.signature is not None and args.signature.endswith(".jsonl") and args.trust_root is None:
+        from ..trust import store
+
+        if (store.shipped_dir() / store.GITHUB).is_dir():
+            trusts.append(_common.open_trust_from_args(args, err, quiet=False, prog=PROG, instance=store.GITHUB,
+                                                       allow_no_logs=True))
+    return trusts
+
+
 def _describe_failure(exc: SigstoreOfflineError) -> str:
     if isinstance(exc, VerificationError):
         return str(exc)
@@ -312,6 +343,9 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
         if args.keyring is not None and args.policy is not None:
             raise UsageError("give --keyring or --policy, not both")
+        if args.signature is not None and args.signature.endswith(".jsonl") and args.policy is not None:
+            raise UsageError("a JSON Lines attestation file (.jsonl) takes its signers from --keyring=SIGNERS_FILE,"
+                             " not from --policy")
         if args.provenance is not None:
             if args.signature is not None:
                 raise UsageError("give --signature (a Sigstore bundle) or --provenance (a PyPI provenance), not both")
@@ -347,9 +381,12 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
         return int(exc.code or 0)
     data = args.data
     try:
-        # The stale-snapshot warning is printed even with -q: a recipe's log should show it.
-        trust = _common.open_trust_from_args(args, err, quiet=False, prog=PROG)
-        if args.provenance is not None:
+        trusts = _trusts(args, err)
+        trust = trusts[0]
+        if args.signature is not None and args.signature.endswith(".jsonl"):
+            result = check_attestations(signers_path=args.keyring, bundle_path=args.signature, data_path=data,
+                                        trusts=trusts, signers=signers)
+        elif args.provenance is not None:
             result = check_provenance(signers_path=args.keyring, provenance_path=args.provenance, data_path=data,
                                       name=args.name, trust=trust, signers=signers)
         else:
@@ -366,9 +403,10 @@ def main(argv: Optional[Sequence[str]] = None, *, out: TextIO = sys.stdout, err:
                   " sigstore-offline, please report it\n")
         return EXIT_FAILED
     if not args.quiet:
-        host = result.log_url.split("://", 1)[-1]
-        out.write(f"{PROG}: OK: {shown(data)} signed by {result.identity} ({result.issuer}), {host}"
-                  f" {result.index_text}, {utc(result.signed_at)}\n")
+        where = (f"{result.log_url.split('://', 1)[-1]} {result.index_text}" if result.log_url
+                 else "not logged (GitHub instance; time from RFC 3161)")
+        out.write(f"{PROG}: OK: {shown(data)} signed by {result.identity} ({result.issuer}), {where},"
+                  f" {utc(result.signed_at)}\n")
     return EXIT_OK
 
 
