@@ -63,7 +63,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from helpers import (CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, PYPI, REPO, SHIPPED,
+from helpers import (CONFORMANCE, EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, PYPI, REPO, SHIPPED, VECTORS,
                      need_shared, package_path, require)
 
 GENTOO = REPO / "packaging" / "gentoo"
@@ -137,9 +137,11 @@ class Portage:
         (broot / "share" / "portage").symlink_to((venv / "share" / "portage").resolve())
         # What app-crypt/sigstore-offline and sec-keys/sigstore-trusted-root install in BROOT.
         (broot / "usr" / "bin").mkdir(parents=True)
-        wrapper = broot / "usr" / "bin" / "verify-offline"
-        wrapper.write_text(f"#!/bin/sh\nPYTHONPATH={package_path()} exec {sys.executable} -s -m sigstore_offline \"$@\"\n")
-        wrapper.chmod(0o755)
+        for command, module in (("verify-offline", "sigstore_offline"),
+                                ("sigstoreverify", "sigstore_offline.cli.sigstoreverify")):
+            wrapper = broot / "usr" / "bin" / command
+            wrapper.write_text(f"#!/bin/sh\nPYTHONPATH={package_path()} exec {sys.executable} -s -m {module} \"$@\"\n")
+            wrapper.chmod(0o755)
         # A Prefix Portage unpacks .tar with "gtar" (GNU tar under its Gentoo name).
         (broot / "usr" / "bin" / "gtar").symlink_to(shutil.which("tar") or "/bin/tar")
         shutil.copytree(trust_roots, broot / "usr" / "share" / "sigstore-offline" / "trust-roots")
@@ -637,3 +639,70 @@ def test_tool_image_verifies_with_the_trust_root_package(tool_build: ToolBuild, 
     where = subprocess.run([SYSTEM_PYTHON, "-c", "import sigstore_offline; print(sigstore_offline.__file__)"],
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
     assert where.startswith(str(site)), where
+
+
+# --- GitHub artifact attestations: verify-sig_verify_detached FILE FILE.jsonl runs sigstoreverify -----------
+
+ATTEST_WHEEL = "github_provenance_demo-0.0.12-py3-none-any.whl"
+ATTEST_TOY = """\
+# SPDX-License-Identifier: GPL-2.0-only
+EAPI=8
+VERIFY_SIG_METHOD=sigstore
+{signer}
+inherit verify-sig
+DESCRIPTION="Toy package whose GitHub artifact attestations verify-sig.eclass checks"
+HOMEPAGE="https://github.com/actions/attest-demo"
+SRC_URI="
+\thttps://example.org/{wheel}
+\tverify-sig? ( https://example.org/{wheel}.jsonl )
+"
+S=${{WORKDIR}}
+LICENSE="MIT"
+SLOT="0"
+KEYWORDS="~amd64"
+src_unpack() {{
+\tverify-sig_src_unpack
+\teinfo "toy: unpacked"
+}}
+"""
+ATTEST_SIGNER = ('VERIFY_SIG_REPOSITORY="actions/attest-demo"\nVERIFY_SIG_WORKFLOW="build-python.yml"\n'
+                 'VERIFY_SIG_REF="refs/heads/main"')
+
+
+def _attest_toy(portage: Portage, signer: str = ATTEST_SIGNER, *, tamper: bool = False) -> subprocess.CompletedProcess[str]:
+    github = need_shared(VECTORS / "github")
+    wheel = (github / ATTEST_WHEEL).read_bytes()
+    attestations = (github / "github_provenance_demo-0.0.12-py3-none-any-bundle.jsonl").read_bytes()
+    return portage.package("app-misc/attest-demo-0.0.12", ATTEST_TOY.format(signer=signer, wheel=ATTEST_WHEEL),
+                           {ATTEST_WHEEL: wheel + (b"\0" if tamper else b""), f"{ATTEST_WHEEL}.jsonl": attestations})
+
+
+def _attest_died(result: subprocess.CompletedProcess[str]) -> str:
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out[-3000:]
+    assert "ERROR: app-misc/attest-demo-0.0.12::sigstore-toy failed (unpack phase)" in out, out[-3000:]
+    assert f"GitHub attestation verification of {ATTEST_WHEEL} failed (sigstoreverify says why above)" in out
+    assert "toy: unpacked" not in out
+    lines = [line for line in out.splitlines() if line.startswith("sigstoreverify: FAIL: ")]
+    assert len(lines) == 1, out[-3000:]
+    return lines[0]
+
+
+def test_github_attestations_unpack(portage: Portage) -> None:
+    """The default src_unpack pairs FILE with FILE.jsonl; sigstoreverify checks it against the
+    BROOT's production and github snapshots (GitHub's own instance: RFC 3161 time, no log)."""
+    result = _attest_toy(portage)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0 and "toy: unpacked" in out, out[-4000:]
+    assert f"Verifying {ATTEST_WHEEL} ..." in out
+
+
+def test_github_attestations_tampered_or_wrong_signer_die(portage: Portage) -> None:
+    line = _attest_died(_attest_toy(portage, tamper=True))
+    assert f"/distdir/{ATTEST_WHEEL}: " in line and "does not name the artifact" in line, line
+    line = _attest_died(_attest_toy(portage, ATTEST_SIGNER.replace("refs/heads/main", "refs/tags/v*")))
+    assert "identity: " in line and "but the signers file" in line, line
+    line = _attest_died(_attest_toy(portage, 'VERIFY_SIG_CERT_IDENTITY="hugo@python.org"\n'
+                                             'VERIFY_SIG_CERT_OIDC_ISSUER="https://github.com/login/oauth"'))
+    assert "identity: " in line, line
+

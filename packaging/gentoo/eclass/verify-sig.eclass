@@ -21,8 +21,9 @@
 # "verify-offline", without the ${HOME} set-up.  A signature file named
 # *.provenance is PyPI's PEP 740 provenance of an sdist or wheel (as pypi.eclass
 # fetches them), checked with "verify-offline pypi" against the Trusted
-# Publisher.  The openpgp and signify branches run the same programs as
-# ::gentoo's eclass.
+# Publisher.  One named *.jsonl holds GitHub's artifact attestations of the
+# file, as "gh attestation download" writes them, checked with sigstoreverify.
+# The openpgp and signify branches run the same programs as ::gentoo's eclass.
 #
 # See docs/packagers.md (Gentoo) of sigstore-offline, and sigstoreverify(1).
 #
@@ -89,8 +90,9 @@ IUSE="verify-sig"
 # - openpgp -- OpenPGP signatures, app-crypt/gnupg through app-portage/gemato
 #   (the default)
 # - signify -- signify signatures, app-crypt/signify
-# - sigstore -- Sigstore bundles (*.sigstore, *.sigstore.json) and PyPI
-#   provenance (*.provenance: PEP 740 attestations of an sdist or wheel),
+# - sigstore -- Sigstore bundles (*.sigstore, *.sigstore.json), GitHub artifact
+#   attestations (*.jsonl, from gh attestation download) and PyPI provenance
+#   (*.provenance: PEP 740 attestations of an sdist or wheel),
 #   app-crypt/sigstore-offline, offline, against sec-keys/sigstore-trusted-root
 : "${VERIFY_SIG_METHOD:=openpgp}"
 
@@ -268,6 +270,46 @@ _verify-sig_pypi() {
 		die "PyPI provenance verification of ${file##*/} failed (verify-offline says why above)"
 }
 
+# @FUNCTION: _verify-sig_attestations
+# @INTERNAL
+# @USAGE: <file> <attestations>
+# @DESCRIPTION:
+# Verify <file> against <attestations>, GitHub's artifact attestations of it as
+# JSON Lines (gh attestation download), with sigstoreverify and a signers file
+# written from VERIFY_SIG_REPOSITORY/_WORKFLOW/_REF (a publisher line) or
+# VERIFY_SIG_CERT_IDENTITY/_OIDC_ISSUER: one SLSA provenance attestation naming
+# the file's digest must verify, against the production snapshot or the
+# github one (GitHub's own instance) of sec-keys/sigstore-trusted-root.
+_verify-sig_attestations() {
+	local file=${1} attestations=${2} line
+
+	[[ ${file} != - ]] ||
+		die "${FUNCNAME[1]}: GitHub attestations cannot verify standard input"
+	if [[ -n ${VERIFY_SIG_REPOSITORY} ]]; then
+		[[ -z ${VERIFY_SIG_CERT_IDENTITY}${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
+			die "${FUNCNAME[1]}: set VERIFY_SIG_REPOSITORY or VERIFY_SIG_CERT_IDENTITY/VERIFY_SIG_CERT_OIDC_ISSUER, not both"
+		case ${VERIFY_SIG_REPOSITORY} in
+			https://gitlab.com/*) line="gitlab ${VERIFY_SIG_REPOSITORY#https://gitlab.com/}" ;;
+			*) line="github ${VERIFY_SIG_REPOSITORY#https://github.com/}" ;;
+		esac
+		[[ -n ${VERIFY_SIG_WORKFLOW} ]] && line+=" workflow=${VERIFY_SIG_WORKFLOW}"
+		[[ -n ${VERIFY_SIG_REF} ]] && line+=" ref=${VERIFY_SIG_REF}"
+	else
+		[[ -n ${VERIFY_SIG_CERT_IDENTITY} && -n ${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
+			die "${FUNCNAME[1]}: VERIFY_SIG_METHOD=sigstore needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER (or VERIFY_SIG_REPOSITORY)"
+		line="${VERIFY_SIG_CERT_IDENTITY} ${VERIFY_SIG_CERT_OIDC_ISSUER}"
+	fi
+	local signers=${T}/verify-sig-sigstore-signers
+	printf '%s\n' "${line}" > "${signers}" || die
+	local -a age=()
+	[[ -n ${VERIFY_SIG_SIGSTORE_MAX_AGE} ]] && age=( --max-trust-root-age="${VERIFY_SIG_SIGSTORE_MAX_AGE}" )
+
+	local -x SIGSTORE_OFFLINE_TRUST_ROOTS=${BROOT}/usr/share/sigstore-offline/trust-roots
+	local -x PYTHONNOUSERSITE=1
+	sigstoreverify --keyring="${signers}" --signature="${attestations}" --data="${file}" "${age[@]}" ||
+		die "GitHub attestation verification of ${file##*/} failed (sigstoreverify says why above)"
+}
+
 # @FUNCTION: verify-sig_verify_detached
 # @USAGE: <file> <sig-file> [<key-file>]
 # @DESCRIPTION:
@@ -277,7 +319,9 @@ _verify-sig_pypi() {
 # bundle checked against VERIFY_SIG_CERT_IDENTITY and
 # VERIFY_SIG_CERT_OIDC_ISSUER or VERIFY_SIG_REPOSITORY (no key file); a
 # <sig-file> named *.provenance is PyPI's provenance of the sdist or wheel
-# <file>, checked with verify-offline pypi.  Dies if verification fails.
+# <file>, checked with verify-offline pypi; one named *.jsonl holds GitHub's
+# artifact attestations of <file>, checked with sigstoreverify.  Dies if
+# verification fails.
 verify-sig_verify_detached() {
 	local file=${1}
 	local sig=${2}
@@ -292,6 +336,8 @@ verify-sig_verify_detached() {
 		einfo "Verifying ${filename} ..."
 		if [[ ${sig} == *.provenance ]]; then
 			_verify-sig_pypi "${file}" "${sig}"
+		elif [[ ${sig} == *.jsonl ]]; then
+			_verify-sig_attestations "${file}" "${sig}"
 		else
 			_verify-sig_sigstore "${file}" "${sig}"
 		fi
@@ -423,7 +469,7 @@ verify-sig_verify_signed_checksums() {
 # The signature suffixes of VERIFY_SIG_METHOD.
 _verify-sig_suffixes() {
 	if [[ ${VERIFY_SIG_METHOD} == sigstore ]]; then
-		echo .sigstore .sigstore.json .provenance
+		echo .sigstore .sigstore.json .jsonl .provenance
 	else
 		echo .asc .sig
 	fi
@@ -432,8 +478,8 @@ _verify-sig_suffixes() {
 # @FUNCTION: verify-sig_src_unpack
 # @DESCRIPTION:
 # With USE=verify-sig, pair every distfile in ${A} with its signature
-# (FILE.asc or FILE.sig; FILE.sigstore, FILE.sigstore.json or PyPI's
-# FILE.provenance for sigstore),
+# (FILE.asc or FILE.sig; FILE.sigstore, FILE.sigstore.json, GitHub's
+# FILE.jsonl or PyPI's FILE.provenance for sigstore),
 # verify each pair, and die on an unsigned distfile or a stray signature.
 # Then unpack.
 verify-sig_src_unpack() {
