@@ -1097,3 +1097,15 @@ def test_ref_is_matched_on_the_certificate(tmp_path: pathlib.Path, ref: str, cod
 def test_ref_usage_errors(argv: List[str], message: str) -> None:
     code, _, err = run_pypi_json([_digest(ATTESTATIONS), "--name", ATTESTATIONS, *argv])
     assert code == 2 and message in err, err
+
+
+def test_ref_and_environment_together(tmp_path: pathlib.Path) -> None:
+    """With --ref the publisher is a CI publisher; its --environment is still compared with the
+    provenance's (unsigned) publisher record."""
+    argv = ["--repository", "trailofbits/pypi-attestations", "--ref", "refs/tags/v*", "--environment", "pypi"]
+    provenance = _real_provenance(tmp_path, ATTESTATIONS, lambda d: _publisher(d).update(environment="pypi"))
+    code, record, err = run_pypi_json([_digest(ATTESTATIONS), "--name", ATTESTATIONS, "--provenance", provenance, *argv])
+    assert code == 0 and record["environment_checked"] is True and "environment pypi (unsigned)" in record["policy"], err
+    provenance = _real_provenance(tmp_path, ATTESTATIONS, lambda d: _publisher(d).update(environment="testpypi"))
+    code, record, err = run_pypi_json([_digest(ATTESTATIONS), "--name", ATTESTATIONS, "--provenance", provenance, *argv])
+    assert (code, record["step"]) == (1, "publisher"), err

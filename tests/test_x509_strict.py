@@ -173,12 +173,17 @@ def _outer_algorithm_differs(cert: Node) -> None:
     cert[1][1] = (der.SEQUENCE, [(der.OID, der.parse(_oid("1.2.840.10045.4.3.2")).content)])  # type: ignore[index]
 
 
-def _san_uri_constructed(cert: Node) -> None:
-    extension = _extension(cert, "2.5.29.17")
-    names = _value(extension)
-    tag, content = names[1][0]  # type: ignore[index]
-    names[1][0] = (tag | 0x20, [(der.OCTET_STRING, content)])  # type: ignore[index]
-    _set_value(extension, names)
+def _first_item_constructed(oid: str) -> Callable[[Node], None]:
+    """An edit: the first item inside extension ``oid``'s value (the SAN's URI, the authority key
+    identifier) turned from a primitive into a constructed string."""
+    def edit(cert: Node) -> None:
+        extension = _extension(cert, oid)
+        value = _value(extension)
+        tag, content = value[1][0]  # type: ignore[index]
+        value[1][0] = (tag | 0x20, [(der.OCTET_STRING, content)])  # type: ignore[index]
+        _set_value(extension, value)
+
+    return edit
 
 
 def _san_not_ascii(cert: Node) -> None:
@@ -270,14 +275,6 @@ def _extensions_empty(cert: Node) -> None:
     _extensions(cert).clear()
 
 
-def _key_identifier_constructed(cert: Node) -> None:
-    extension = _extension(cert, "2.5.29.35")
-    identifier = _value(extension)
-    tag, content = identifier[1][0]  # type: ignore[index]
-    identifier[1][0] = (tag | 0x20, [(der.OCTET_STRING, content)])  # type: ignore[index]
-    _set_value(extension, identifier)
-
-
 def _unused_bits_eight(cert: Node) -> None:
     spki = at(cert, 0, 6)
     tag, content = spki[1][1]  # type: ignore[index]
@@ -299,7 +296,7 @@ VARIANTS: Dict[str, Callable[[Node], bytes]] = {
     "utf8-invalid": _edit(_utf8_invalid),
     "extensions-in-v1": _edit(_extensions_without_v3),
     "extensions-empty": _edit(_extensions_empty),
-    "key-identifier-constructed": _edit(_key_identifier_constructed),
+    "key-identifier-constructed": _edit(_first_item_constructed("2.5.29.35")),
     "unused-bits-eight": _edit(_unused_bits_eight),
     "trailing-byte": lambda cert: encode(cert) + b"\x00",
     "trailing-certificate": lambda cert: encode(cert) * 2,
@@ -320,7 +317,7 @@ VARIANTS: Dict[str, Callable[[Node], bytes]] = {
     "version-v1-explicit": _edit(_version_v1_explicit),
     "duplicate-extension": _edit(_duplicate_extension),
     "signature-algorithms-differ": _edit(_outer_algorithm_differs),
-    "san-uri-constructed": _edit(_san_uri_constructed),
+    "san-uri-constructed": _edit(_first_item_constructed("2.5.29.17")),
     "san-not-ascii": _edit(_san_not_ascii),
     "key-usage-trailing-zero-bits": _edit(_key_usage_trailing_zeros),
     "utctime-without-seconds": _edit(_utctime_without_seconds),

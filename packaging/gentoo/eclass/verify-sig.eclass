@@ -285,9 +285,9 @@ _verify-sig_attestations() {
 
 	[[ ${file} != - ]] ||
 		die "${FUNCNAME[1]}: GitHub attestations cannot verify standard input"
+	local -a signer age
+	_verify-sig_signer "${FUNCNAME[1]}"  # checks the variables; the signers line says the same
 	if [[ -n ${VERIFY_SIG_REPOSITORY} ]]; then
-		[[ -z ${VERIFY_SIG_CERT_IDENTITY}${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
-			die "${FUNCNAME[1]}: set VERIFY_SIG_REPOSITORY or VERIFY_SIG_CERT_IDENTITY/VERIFY_SIG_CERT_OIDC_ISSUER, not both"
 		case ${VERIFY_SIG_REPOSITORY} in
 			https://gitlab.com/*) line="gitlab ${VERIFY_SIG_REPOSITORY#https://gitlab.com/}" ;;
 			*) line="github ${VERIFY_SIG_REPOSITORY#https://github.com/}" ;;
@@ -295,14 +295,10 @@ _verify-sig_attestations() {
 		[[ -n ${VERIFY_SIG_WORKFLOW} ]] && line+=" workflow=${VERIFY_SIG_WORKFLOW}"
 		[[ -n ${VERIFY_SIG_REF} ]] && line+=" ref=${VERIFY_SIG_REF}"
 	else
-		[[ -n ${VERIFY_SIG_CERT_IDENTITY} && -n ${VERIFY_SIG_CERT_OIDC_ISSUER} ]] ||
-			die "${FUNCNAME[1]}: VERIFY_SIG_METHOD=sigstore needs VERIFY_SIG_CERT_IDENTITY and VERIFY_SIG_CERT_OIDC_ISSUER (or VERIFY_SIG_REPOSITORY)"
 		line="${VERIFY_SIG_CERT_IDENTITY} ${VERIFY_SIG_CERT_OIDC_ISSUER}"
 	fi
 	local signers=${T}/verify-sig-sigstore-signers
 	printf '%s\n' "${line}" > "${signers}" || die
-	local -a age=()
-	[[ -n ${VERIFY_SIG_SIGSTORE_MAX_AGE} ]] && age=( --max-trust-root-age="${VERIFY_SIG_SIGSTORE_MAX_AGE}" )
 
 	local -x SIGSTORE_OFFLINE_TRUST_ROOTS=${BROOT}/usr/share/sigstore-offline/trust-roots
 	local -x PYTHONNOUSERSITE=1
