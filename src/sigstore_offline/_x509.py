@@ -2,10 +2,11 @@
 """Strict reading of X.509 certificates (RFC 5280 section 4.1) with the project's DER reader.
 
 Every certificate the verifier loads (bundle leaf and chain, trusted-root CAs and TSAs, cosign's
-files) comes through :func:`load` (from ``model.load_certificate``), so what a certificate *is* never depends on which
-``cryptography`` runs underneath: 3.4.8 reads certificates through OpenSSL, which accepts BER
-(indefinite and non-minimal lengths, constructed strings, explicit DEFAULT values) and trailing
-bytes and re-encodes them, while 35 and later refuse them. Here, on every version:
+files) comes through :func:`check` (``_certificate.load``, from ``model.load_certificate``), so
+what a certificate *is* never depends on which ``cryptography`` runs underneath (3.4.8 read
+certificates through OpenSSL, which accepts BER and re-encodes it; 35 and later refuse it): the
+verifier reads certificates itself and uses ``cryptography`` for public-key operations only
+(ADR 0008). Here:
 
 1. :func:`check` reads the whole certificate (minimal definite lengths, no trailing bytes; the
    rules of ``_der``, in one iterative pass over the bytes, :func:`_scan`, whose nodes are tuples
@@ -21,9 +22,9 @@ bytes and re-encodes them, while 35 and later refuse them. Here, on every versio
    plus GeneralName choices in their proper form and IA5String text in ASCII.
    The SCT list's TLS encoding (RFC 6962 3.3) is read too, lengths exact (``verify/sct.py``
    verifies it later).
-2. :func:`load` then parses with ``cryptography`` and requires that its TBSCertificate and its
-   whole encoding are the input's bytes: whatever the library decoded, it decoded from exactly
-   the bytes the signatures cover and the transparency log holds.
+2. It decodes what the checks need and :class:`Layout` returns it (serial number, signature
+   algorithm and value, validity, key algorithm, the extensions' values); ``_certificate``
+   decodes the extension values the verifier reads.
 
 What only the bytes decide is remembered by the bytes: whole certificates that passed (the
 leaf is read up to three times a verification), and their elements that every leaf of a CA
@@ -45,13 +46,10 @@ import datetime
 import functools
 import re
 import struct
-from typing import TYPE_CHECKING, Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from . import _der as der
 from ._der import DERError, Element
-
-if TYPE_CHECKING:
-    from cryptography import x509
 
 ENUMERATED = 0x0A
 IA5_STRING = 0x16
@@ -113,6 +111,12 @@ class Layout(NamedTuple):
     tbs_end: int
     spki: bytes  # subjectPublicKeyInfo exactly as encoded
     extensions: Tuple[Extension, ...]
+    serial: int  # serialNumber, positive
+    signature_oid: str  # the signature algorithm (outer and inner are the same bytes)
+    signature: bytes  # signatureValue's octets (no unused bits)
+    not_before: datetime.datetime  # Validity, aware UTC
+    not_after: datetime.datetime
+    key_oid: str  # SubjectPublicKeyInfo.algorithm.algorithm
 
     @property
     def tbs(self) -> bytes:
@@ -144,44 +148,6 @@ def check(data: bytes, what: str = "") -> Layout:
 @functools.lru_cache(maxsize=256)
 def _check_once(data: bytes) -> Layout:
     return _check(data)  # a DERError is raised, never cached
-
-
-def load(data: bytes, what: str = "") -> x509.Certificate:
-    """:func:`check`, then ``cryptography``'s certificate, which must read exactly these bytes."""
-    return load_with_layout(data, what)[0]
-
-
-def load_with_layout(data: bytes, what: str = "") -> Tuple[x509.Certificate, Layout]:
-    """:func:`load`, and what :func:`check` found."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    layout = check(data, what)
-    data = layout.data
-    cert = x509.load_der_x509_certificate(data)
-    if cert.tbs_certificate_bytes != layout.tbs or cert.public_bytes(Encoding.DER) != data:
-        raise DERError(f"{what + ': ' if what else ''}cryptography re-encodes it (not canonical DER)")
-    _LOADED[id(cert)] = (cert, data)
-    if len(_LOADED) > _LOADED_MAX:
-        del _LOADED[next(iter(_LOADED))]
-    return cert, layout
-
-
-# Certificates :func:`load` returned, with the bytes it proved they read exactly (newest last;
-# each entry holds its certificate, so an id is never reused while it is here).
-_LOADED: Dict[int, Tuple[Any, bytes]] = {}
-_LOADED_MAX = 256
-
-
-def der_of(cert: x509.Certificate) -> bytes:
-    """The DER encoding of ``cert``: the bytes :func:`load` proved it reads, without encoding it
-    again when it came from there; otherwise ``cryptography``'s encoding."""
-    known = _LOADED.get(id(cert))
-    if known is not None and known[0] is cert:
-        return known[1]
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    return bytes(cert.public_bytes(Encoding.DER))
 
 
 def pem_certificate(pem: bytes, what: str = "") -> bytes:
@@ -288,7 +254,8 @@ def _check(data: bytes) -> Layout:
                 raise DERError("TBSCertificate.version: v1 is the DEFAULT and must be omitted")
             if version not in (1, 2):
                 raise DERError(f"TBSCertificate.version: unknown version {version}")
-    if _integer(data, serial, "TBSCertificate.serialNumber") <= 0:
+    serial_number = _integer(data, serial, "TBSCertificate.serialNumber")
+    if serial_number <= 0:
         # RFC 5280 4.1.2.2; cryptography 36 to 41 refuse a negative one, 42 and later zero too.
         raise DERError("TBSCertificate.serialNumber is not a positive integer (RFC 5280 4.1.2.2)")
     if data[inner_algorithm[1] : inner_algorithm[3]] != data[outer_algorithm[1] : outer_algorithm[3]]:
@@ -298,9 +265,11 @@ def _check(data: bytes) -> Layout:
         signature_oid = _algorithm(data, _open(data, inner_algorithm), "TBSCertificate.signature")
     if _known(issuer, "name") is None:
         _name(data, _open(data, issuer), "issuer")
+    window = []
     for field, moment in zip(("notBefore", "notAfter"), _fields(_open(data, validity), "Validity", _VALIDITY)):
         if moment[0] != der.UTC_TIME and moment[0] != der.GENERALIZED_TIME:
             raise DERError(f"Validity.{field}: expected UTCTime or GeneralizedTime, found {der.tag_name(moment[0])}")
+        window.append(moment)
     if _known(subject, "name") is None:
         _name(data, _open(data, subject), "subject")
     algorithm, key = _fields(_open(data, spki_node), "SubjectPublicKeyInfo", _SPKI)
@@ -315,6 +284,8 @@ def _check(data: bytes) -> Layout:
         extensions = _extensions(data, sequence, fresh)
     if problem:  # X.690's rules for every element: after the shape, whose messages say more
         raise DERError(problem)
+    if data[signature_value[2]] != 0:
+        raise DERError("signatureValue: unused bits in the BIT STRING")
     # Two BIT STRINGs hold DER themselves: an ECDSA signature (RFC 5758 3.2) and an RSA key (RFC 3279 2.3.1).
     if signature_oid in _ECDSA_SIGNATURES:
         _integers(data, signature_value, 2, "ECDSA signature")
@@ -331,7 +302,27 @@ def _check(data: bytes) -> Layout:
         tbs_end=tbs_node[3],
         spki=data[spki_node[1] : spki_node[3]],
         extensions=extensions,
+        serial=serial_number,
+        signature_oid=signature_oid,
+        signature=data[signature_value[2] + 1 : signature_value[3]],
+        not_before=_moment(data, window[0]),
+        not_after=_moment(data, window[1]),
+        key_oid=key_oid,
     )
+
+
+def _moment(data: bytes, node: Node) -> datetime.datetime:
+    """A Validity time that :func:`_rule` accepted, as an aware UTC datetime (RFC 5280 4.1.2.5:
+    a UTCTime's YY of 50 or more is 19YY, below 50 20YY)."""
+    text = data[node[2] : node[3]]
+    if node[0] == der.UTC_TIME:
+        year = int(text[0:2])
+        year += 1900 if year >= 50 else 2000
+        rest = text[2:]
+    else:
+        year, rest = int(text[0:4]), text[4:]
+    return datetime.datetime(year, int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8]), int(rest[8:10]),
+                             tzinfo=datetime.timezone.utc)
 
 
 def _fields(node: Node, what: str, spec: _Spec, tag: Optional[int] = der.SEQUENCE) -> List[Any]:

@@ -50,12 +50,11 @@ import binascii
 import re
 from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.serialization import load_der_public_key
 
 from . import _encoding as enc
-from . import _x509, hints
+from . import _certificate, _x509, hints
+from ._certificate import Certificate
 from .errors import InputError, Step, VerificationError
 from .inputs import read_input, shown
 from .limits import MAX_CHAIN_CERTIFICATES, MAX_COSIGN_FILE_BYTES
@@ -174,7 +173,7 @@ def _unwrap(raw: bytes, what: str) -> Tuple[str, bytes]:
     raise ValueError(f"{what}: base64 of neither PEM nor DER")
 
 
-def decode_certificates(raw: bytes, what: str, *, limit: int = MAX_CHAIN_CERTIFICATES) -> List[x509.Certificate]:
+def decode_certificates(raw: bytes, what: str, *, limit: int = MAX_CHAIN_CERTIFICATES) -> List[Certificate]:
     """Certificates from PEM (one or more blocks), DER (one), or base64 of either."""
     form, data = _unwrap(raw, what)
     if form == "der":
@@ -206,7 +205,7 @@ def decode_timestamp(raw: bytes, what: str) -> bytes:
 # --- cosign's old bundle ---------------------------------------------------------------------
 
 
-def _bundle_certificate(text: str) -> Optional[x509.Certificate]:
+def _bundle_certificate(text: str) -> Optional[Certificate]:
     """``cert``: the signing certificate, or ``None`` for a public key (decoded, then unused)."""
     form, data = _unwrap(text.encode("utf-8"), "cert")
     if form == "der":
@@ -217,7 +216,7 @@ def _bundle_certificate(text: str) -> Optional[x509.Certificate]:
         return load_certificate(der, "cert")
     if label == "PUBLIC KEY":
         try:
-            load_der_public_key(_x509.public_key(der))
+            _certificate.public_key(_x509.public_key(der))
         except (ValueError, TypeError, UnsupportedAlgorithm):
             raise ValueError("cert: PEM PUBLIC KEY is not a valid public key") from None
         return None
@@ -313,7 +312,7 @@ def _decoded(step: Step, decode: Any, raw: bytes, what: str) -> Any:
         raise InputError(str(exc), step=step) from None
 
 
-def check_chain(leaf: x509.Certificate, chain: List[x509.Certificate], trusted_root: TrustedRoot) -> None:
+def check_chain(leaf: Certificate, chain: List[Certificate], trusted_root: TrustedRoot) -> None:
     """The supplied chain must be the leading certificates of a trusted Fulcio CA chain (the root
     may be included, last) of a CA that issued ``leaf``. It adds nothing to what is trusted."""
     for authority in trusted_root.certificate_authorities:

@@ -16,15 +16,13 @@ Media types (protobuf-specs ``Bundle``): ``application/vnd.dev.sigstore.bundle+j
 from __future__ import annotations
 
 import warnings
-from typing import Any, Mapping, NamedTuple, Optional, Set, Tuple, Union
+from typing import Any, Mapping, NamedTuple, Optional, Tuple, Union
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from . import _encoding as enc
-from . import _x509
+from ._certificate import Certificate
+from ._certificate import load as _load_der_certificate
 from .errors import InputError, Step
 from .limits import (
     MAX_BUNDLE_BYTES,
@@ -145,8 +143,8 @@ class Bundle(NamedTuple):
 
     media_type: str
     version: Tuple[int, int]
-    certificate: Optional[x509.Certificate]
-    chain: Tuple[x509.Certificate, ...]
+    certificate: Optional[Certificate]
+    chain: Tuple[Certificate, ...]
     public_key_hint: Optional[str]
     tlog_entries: Tuple[TlogEntry, ...]
     rfc3161_timestamps: Tuple[bytes, ...]
@@ -160,30 +158,20 @@ class Bundle(NamedTuple):
         return self.content.signatures[0].signature
 
 
-def load_certificate(der: bytes, what: str) -> x509.Certificate:
-    """Load a DER certificate and decode, now, every field the verifier later reads; raise
-    ValueError naming ``what`` on any problem.
-
-    Total: ``cryptography`` raises more than ValueError on malformed input (``InvalidVersion``,
-    ``DuplicateExtension``, ``UnsupportedGeneralNameType``, KeyError for a name with an unknown
-    string tag in version 38, TypeError for odd name attributes, warnings for RFC 5280
-    violations), and older versions (38) decode names and extensions lazily. Every one of those
-    becomes a ValueError here, at the step that read the certificate, rather than a surprise (or
-    a crash) in a later step. Callers turn the ValueError into their own error class: InputError
-    for a bundle, chain, attestation or cosign file, TrustRootError for a trusted root.
+def load_certificate(der: bytes, what: str) -> Certificate:
+    """Load a DER certificate (``_certificate.load``: canonical DER, every field the verifier
+    later reads decoded now) and its public key; raise ValueError naming ``what`` on any
+    problem. Callers turn the ValueError into their own error class: InputError for a bundle,
+    chain, attestation or cosign file, TrustRootError for a trusted root.
     """
+    try:
+        cert = _load_der_certificate(der)
+    except ValueError as exc:
+        raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
     with warnings.catch_warnings():
-        # cryptography warns (and will refuse) on RFC 5280 violations such as a non-positive
-        # serial number: refuse them now, as one clear error rather than a stray warning.
         warnings.simplefilter("error")
         try:
-            cert, layout = _x509.load_with_layout(der)  # canonical DER only, read the same on every cryptography
-            _decode_fields(cert, layout.names)
-        except Exception as exc:  # noqa: BLE001 -- any failure of cryptography's decoder is malformed input
-            raise ValueError(f"{what}: not a valid DER X.509 certificate ({_describe(exc)})") from None
-        try:
-            key = cert.public_key()
-            key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+            cert.public_key()
         except Exception as exc:  # noqa: BLE001 -- UnsupportedAlgorithm, ValueError, ...
             raise ValueError(f"{what}: unsupported or malformed public key ({_describe(exc)})") from None
     return cert
@@ -194,52 +182,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-# Name encodings that cryptography decoded without complaint (below): what it makes of a Name
-# depends on its bytes alone, and every leaf of a CA names the same issuer.
-_DECODED_NAMES: Set[bytes] = set()
-_DECODED_NAMES_LIMIT = 256
-
-
-def _decode_fields(cert: x509.Certificate, names: Tuple[bytes, bytes]) -> None:
-    """Touch every field the verifier reads (certchain, sct, policy, tlog, rfc3161), so that
-    decoding errors surface in :func:`load_certificate`. ``names``: the issuer's and subject's
-    encodings (``_x509.Layout.names``)."""
-    for encoding, field in zip(names, ("issuer", "subject")):
-        if encoding in _DECODED_NAMES:
-            continue
-        name = getattr(cert, field)
-        name.rfc4514_string()
-        name.public_bytes()
-        for attribute in name:
-            attribute.oid.dotted_string  # noqa: B018
-        if len(_DECODED_NAMES) >= _DECODED_NAMES_LIMIT:
-            _DECODED_NAMES.clear()
-        _DECODED_NAMES.add(encoding)
-    cert.serial_number  # noqa: B018
-    cert.version  # noqa: B018
-    cert.signature_algorithm_oid.dotted_string  # noqa: B018
-    try:
-        cert.signature_hash_algorithm  # noqa: B018
-    except UnsupportedAlgorithm:
-        pass  # legitimately unknown: the chain check refuses it (certchain.issued_by)
-    cert.signature  # noqa: B018
-    # tbs_certificate_bytes and public_bytes(DER): _x509.load read both, on this very object.
-    for attr in ("not_valid_before_utc", "not_valid_after_utc"):
-        if getattr(cert, attr, None) is None:  # cryptography < 42: naive datetimes
-            getattr(cert, attr[: -len("_utc")])
-    for extension in cert.extensions:
-        extension.oid.dotted_string  # noqa: B018
-        value = extension.value
-        # The SCT list and precertificate: verify/sct.py reads them from the bytes (cryptography < 38
-        # has no SCT signature fields nor tbs_precertificate_bytes).
-        if isinstance(value, x509.SubjectAlternativeName):
-            for general_name in value:
-                general_name.value  # noqa: B018
-        elif isinstance(value, x509.ExtendedKeyUsage):
-            list(value)
-
-
-def _certificate(value: Any, what: str) -> x509.Certificate:
+def _certificate(value: Any, what: str) -> Certificate:
     mapping = enc.obj(value, what)
     der = enc.b64decode(enc.req(mapping, "rawBytes", what), f"{what}.rawBytes")
     if not der:
@@ -344,7 +287,7 @@ def _dsse(value: Any) -> DsseEnvelope:
     return DsseEnvelope(payload, payload_type, tuple(signatures))
 
 
-def _material(vm: Mapping[str, Any], version: Tuple[int, int]) -> Tuple[Optional[x509.Certificate], Tuple[x509.Certificate, ...], Optional[str]]:
+def _material(vm: Mapping[str, Any], version: Tuple[int, int]) -> Tuple[Optional[Certificate], Tuple[Certificate, ...], Optional[str]]:
     what = "verificationMaterial"
     present = [k for k in ("certificate", "x509CertificateChain", "publicKey") if enc.opt(vm, k) is not None]
     if len(present) != 1:

@@ -18,9 +18,8 @@ import re
 import types
 from typing import Dict, List, Mapping, NamedTuple, Optional, Pattern, Protocol, Tuple, Union
 
-from cryptography import x509
-
-from . import _der
+from . import _certificate, _der
+from ._certificate import Certificate
 from .errors import Step, VerificationError
 
 __all__ = [
@@ -29,9 +28,9 @@ __all__ = [
 ]
 
 STEP = Step.IDENTITY
-OIDC_ISSUER_LEGACY = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
-OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
-OTHERNAME_SAN = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.7")
+OIDC_ISSUER_LEGACY = "1.3.6.1.4.1.57264.1.1"
+OIDC_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8"
+OTHERNAME_SAN = "1.3.6.1.4.1.57264.1.7"
 # Fulcio's DER-UTF8String claims (docs/oid-info.md of sigstore/fulcio): 1.8 Issuer (V2) to
 # 1.22 Source Repository Visibility At Signing.
 FULCIO_CLAIMS = frozenset(f"1.3.6.1.4.1.57264.1.{arc}" for arc in range(8, 23))
@@ -50,32 +49,19 @@ class CertificateIdentity(NamedTuple):
         return self.sans[0] if self.sans else ""
 
 
-def _raw_extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[bytes]:
-    try:
-        value = cert.extensions.get_extension_for_oid(oid).value
-    except x509.ExtensionNotFound:
-        return None
-    return getattr(value, "value", None)
-
-
-def summarise(cert: x509.Certificate) -> CertificateIdentity:
-    sans: List[str] = []
-    try:
-        names: Optional[x509.SubjectAlternativeName] = cert.extensions.get_extension_for_class(
-            x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        names = None
-    if names is not None:
-        sans.extend(names.get_values_for_type(x509.RFC822Name))
-        sans.extend(names.get_values_for_type(x509.UniformResourceIdentifier))
-        for other in names.get_values_for_type(x509.OtherName):
-            if other.type_id == OTHERNAME_SAN:
-                try:
-                    sans.append(_der.utf8_string(_der.parse(other.value)))
-                except ValueError:
-                    raise VerificationError("certificate has a malformed otherName SAN", step=STEP) from None
-    legacy = _raw_extension(cert, OIDC_ISSUER_LEGACY)
-    modern = _raw_extension(cert, OIDC_ISSUER_V2)
+def summarise(cert: Certificate) -> CertificateIdentity:
+    """The SANs (rfc822Name, URI, Fulcio's otherName, in that order) and the OIDC issuer."""
+    names = cert.subject_alt_names
+    sans: List[str] = [n.value for n in names if n.tag == _certificate.RFC822_NAME]
+    sans.extend(n.value for n in names if n.tag == _certificate.URI)
+    for name in names:
+        if name.tag == _certificate.OTHER_NAME and name.value.type_id == OTHERNAME_SAN:
+            try:
+                sans.append(_der.utf8_string(_der.parse(name.value.value)))
+            except ValueError:
+                raise VerificationError("certificate has a malformed otherName SAN", step=STEP) from None
+    legacy = cert.extensions.get(OIDC_ISSUER_LEGACY)
+    modern = cert.extensions.get(OIDC_ISSUER_V2)
     issuer_legacy = issuer_modern = None
     try:
         if legacy is not None:
@@ -94,15 +80,13 @@ def summarise(cert: x509.Certificate) -> CertificateIdentity:
     )
 
 
-def _claims(cert: x509.Certificate) -> Mapping[str, str]:
+def _claims(cert: Certificate) -> Mapping[str, str]:
     claims: Dict[str, str] = {}
-    for extension in cert.extensions:
-        dotted = extension.oid.dotted_string
+    for dotted, raw in cert.extensions.items():
         if dotted not in FULCIO_CLAIMS:
             continue
-        raw = getattr(extension.value, "value", None)
         try:
-            claims[dotted] = _der.utf8_string(_der.parse(raw if isinstance(raw, bytes) else b""))
+            claims[dotted] = _der.utf8_string(_der.parse(raw))
         except ValueError:
             # Left out, not fatal: a plain identity check does not read these claims, and a policy
             # that needs one fails because it is missing.

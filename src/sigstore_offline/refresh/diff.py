@@ -16,8 +16,7 @@ import hashlib
 import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from cryptography.hazmat.primitives.serialization import Encoding
-
+from .._certificate import name_text
 from .._encoding import utc
 from ..verify.certchain import not_after
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot, ValidityWindow
@@ -41,7 +40,7 @@ def _time(moment: datetime.datetime) -> str:
 def _chain_id(authority: Authority) -> str:
     digest = hashlib.sha256()
     for cert in authority.chain:
-        digest.update(cert.public_bytes(Encoding.DER))
+        digest.update(cert.der)
     return digest.hexdigest()
 
 
@@ -59,7 +58,7 @@ def _entry(kind: str, item: Any) -> Tuple[str, Dict[str, Any]]:
         ident = _chain_id(authority)
         described.update({
             "url": authority.uri,
-            "chain": [cert.subject.rfc4514_string() for cert in authority.chain],
+            "chain": [name_text(cert, "subject") for cert in authority.chain],
             "chain_sha256": ident,
             "certificates_valid_until": utc(min(not_after(c) for c in authority.chain)),
         })

@@ -13,16 +13,12 @@ import hashlib
 import warnings
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    PublicFormat,
-    load_der_public_key,
-)
 
+from .. import _certificate
 from .. import _encoding as enc
 from .. import _x509
+from .._certificate import Certificate
 from ..errors import Step, TrustRootError
 from ..model import PublicKey, load_certificate
 from ..limits import MAX_CHAIN_CERTIFICATES, MAX_TRUSTED_ROOT_BYTES
@@ -94,11 +90,11 @@ class Authority(NamedTuple):
 
     uri: str
     subject: str
-    chain: Tuple[x509.Certificate, ...]
+    chain: Tuple[Certificate, ...]
     valid_for: ValidityWindow
 
     @property
-    def root(self) -> x509.Certificate:
+    def root(self) -> Certificate:
         return self.chain[-1]
 
 
@@ -162,8 +158,7 @@ def _log(value: Any, what: str) -> LogKey:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            public_key = load_der_public_key(_x509.public_key(spki))  # canonical DER on every cryptography
-            canonical_spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+            public_key, canonical_spki = _certificate.public_key_with_spki(_x509.public_key(spki))  # canonical DER
     except Exception as exc:  # noqa: BLE001 -- whatever cryptography raises (UnsupportedAlgorithm, ...)
         raise ValueError(f"{what}.publicKey.rawBytes: not a usable DER SubjectPublicKeyInfo ({type(exc).__name__})") from None
     if not isinstance(public_key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, rsa.RSAPublicKey)):
@@ -244,9 +239,7 @@ def parse_trusted_root(data: bytes, *, source: str = "trusted_root.json", allow_
 
 def key_id(public_key: PublicKey) -> bytes:
     """SHA-256 of the DER SubjectPublicKeyInfo: the log id of RFC 6962 and Rekor."""
-    return hashlib.sha256(
-        public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    ).digest()
+    return hashlib.sha256(_certificate.spki_of(public_key)).digest()
 
 
 def subject_summary(fields: Mapping[str, str]) -> str:

@@ -14,11 +14,11 @@ import datetime
 import functools
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
+from .. import _certificate
+from .._certificate import Certificate
 from .._encoding import utc
 from ..errors import Step, VerificationError
 from ..limits import MAX_CHAIN_CERTIFICATES
@@ -28,41 +28,36 @@ __all__ = [
     "issued_by", "check_leaf", "verify_chain",
 ]
 
-CODE_SIGNING = ExtendedKeyUsageOID.CODE_SIGNING
-TIME_STAMPING = ExtendedKeyUsageOID.TIME_STAMPING
+CODE_SIGNING = _certificate.CODE_SIGNING
+TIME_STAMPING = _certificate.TIME_STAMPING
+_PURPOSES = {CODE_SIGNING: "codeSigning", TIME_STAMPING: "timeStamping"}
 
 # Critical extensions this module (and the identity policy) understands; any other
 # critical extension makes a certificate unusable, as RFC 5280 section 4.2 requires.
 _HANDLED_CRITICAL = frozenset(
     {
-        ExtensionOID.BASIC_CONSTRAINTS,
-        ExtensionOID.KEY_USAGE,
-        ExtensionOID.EXTENDED_KEY_USAGE,
-        ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+        _certificate.BASIC_CONSTRAINTS,
+        _certificate.KEY_USAGE,
+        _certificate.EXTENDED_KEY_USAGE,
+        _certificate.SUBJECT_ALT_NAME,
     }
 )
 
 
-def not_before(cert: x509.Certificate) -> datetime.datetime:
-    value: Optional[datetime.datetime] = getattr(cert, "not_valid_before_utc", None)
-    if value is None:  # cryptography < 42: naive datetimes in UTC
-        value = cert.not_valid_before.replace(tzinfo=datetime.timezone.utc)
-    return value
+def not_before(cert: Certificate) -> datetime.datetime:
+    return cert.not_before
 
 
-def not_after(cert: x509.Certificate) -> datetime.datetime:
-    value: Optional[datetime.datetime] = getattr(cert, "not_valid_after_utc", None)
-    if value is None:
-        value = cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
-    return value
+def not_after(cert: Certificate) -> datetime.datetime:
+    return cert.not_after
 
 
-def valid_at(cert: x509.Certificate, moment: datetime.datetime) -> bool:
-    return not_before(cert) <= moment <= not_after(cert)
+def valid_at(cert: Certificate, moment: datetime.datetime) -> bool:
+    return cert.not_before <= moment <= cert.not_after
 
 
-def describe(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string() or f"serial {cert.serial_number:x}"
+def describe(cert: Certificate) -> str:
+    return cert.describe()
 
 
 def verify_signature(public_key: Any, signature: bytes, data: bytes, hash_algorithm: Any) -> bool:
@@ -94,7 +89,7 @@ _BY_IDENTITY: Dict[Tuple[Any, ...], Tuple[Any, ...]] = {}
 _BY_IDENTITY_LIMIT = 256
 
 
-def _remembered(key: Tuple[Any, ...], certs: Tuple[x509.Certificate, ...], compute: Callable[[], Any]) -> Any:
+def _remembered(key: Tuple[Any, ...], certs: Tuple[Certificate, ...], compute: Callable[[], Any]) -> Any:
     entry = _BY_IDENTITY.get(key)
     if entry is not None and entry[0] == certs:
         return entry[1]
@@ -105,77 +100,62 @@ def _remembered(key: Tuple[Any, ...], certs: Tuple[x509.Certificate, ...], compu
     return value
 
 
-def issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+def issued_by(cert: Certificate, issuer: Certificate) -> bool:
     """Name chaining plus the issuer's signature over the TBS certificate (memoised, by the
     objects and by their encodings)."""
     return _remembered(("issued_by", id(cert), id(issuer)), (cert, issuer), lambda: _issued_by(cert, issuer))  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=512)
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject:
+def _issued_by(cert: Certificate, issuer: Certificate) -> bool:
+    if cert.issuer != issuer.subject:  # the Names as encoded, byte for byte
         return False
     try:
-        hash_algorithm = cert.signature_hash_algorithm
+        hash_algorithm = cert.signature_hash()  # RSASSA-PSS among the refused: no Sigstore CA uses it
     except UnsupportedAlgorithm:
         return False
-    if cert.signature_algorithm_oid.dotted_string == "1.2.840.113549.1.1.10":
-        return False  # RSASSA-PSS: no Sigstore CA uses it; refuse rather than guess parameters
     try:
         public_key = issuer.public_key()
     except (ValueError, UnsupportedAlgorithm):
         return False
-    return verify_signature(public_key, cert.signature, cert.tbs_certificate_bytes, hash_algorithm)
+    return verify_signature(public_key, cert.signature, cert.tbs, hash_algorithm)
 
 
-def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> Optional[Any]:
-    try:
-        return cert.extensions.get_extension_for_oid(oid).value
-    except x509.ExtensionNotFound:
-        return None
-
-
-def _unhandled_critical(cert: x509.Certificate) -> Optional[str]:
-    for extension in cert.extensions:
-        if extension.critical and extension.oid not in _HANDLED_CRITICAL:
-            return str(extension.oid.dotted_string)
+def _unhandled_critical(cert: Certificate) -> Optional[str]:
+    for oid in sorted(cert.critical - _HANDLED_CRITICAL):
+        return oid
     return None
 
 
-def check_leaf(cert: x509.Certificate, *, purpose: x509.ObjectIdentifier, step: Step) -> None:
-    """The leaf is an end-entity certificate for ``purpose`` with digitalSignature."""
-    try:
-        extensions = cert.extensions
-    except ValueError as exc:
-        raise VerificationError(f"certificate has malformed extensions: {exc}", step=step) from None
-    del extensions
-    constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+def check_leaf(cert: Certificate, *, purpose: str, step: Step) -> None:
+    """The leaf is an end-entity certificate for ``purpose`` (an EKU OID) with digitalSignature."""
+    constraints = cert.basic_constraints
     if constraints is not None and constraints.ca:
         raise VerificationError(
             f"signing certificate {describe(cert)} is a CA certificate, not an end-entity one", step=step
         )
-    usage = _extension(cert, ExtensionOID.KEY_USAGE)
-    if usage is None or not usage.digital_signature:
+    usage = cert.key_usage
+    if usage is None or not usage >> _certificate.DIGITAL_SIGNATURE & 1:
         raise VerificationError("signing certificate lacks the digitalSignature key usage", step=step)
-    eku = _extension(cert, ExtensionOID.EXTENDED_KEY_USAGE)
+    eku = cert.extended_key_usage
     if eku is None or purpose not in eku:
         raise VerificationError(
-            f"signing certificate lacks the {purpose._name} extended key usage", step=step
+            f"signing certificate lacks the {_PURPOSES.get(purpose, purpose)} extended key usage", step=step
         )
     critical = _unhandled_critical(cert)
     if critical:
         raise VerificationError(f"signing certificate has an unknown critical extension {critical}", step=step)
 
 
-def _check_ca(cert: x509.Certificate, below: int, step: Step) -> None:
+def _check_ca(cert: Certificate, below: int, step: Step) -> None:
     problem = _remembered(("ca", id(cert), below), (cert,), lambda: _ca_problem(cert, below))
     if problem:
         raise VerificationError(problem, step=step)
 
 
-def _ca_problem(cert: x509.Certificate, below: int) -> str:
+def _ca_problem(cert: Certificate, below: int) -> str:
     """Why ``cert`` cannot issue a chain with ``below`` intermediates under it ("" if it can)."""
-    constraints = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+    constraints = cert.basic_constraints
     if constraints is None or not constraints.ca:
         return f"chain certificate {describe(cert)} is not a CA"
     if constraints.path_length is not None and constraints.path_length < below:
@@ -183,8 +163,8 @@ def _ca_problem(cert: x509.Certificate, below: int) -> str:
             f"chain certificate {describe(cert)} allows {constraints.path_length} intermediate(s) below it,"
             f" the chain has {below}"
         )
-    usage = _extension(cert, ExtensionOID.KEY_USAGE)
-    if usage is not None and not usage.key_cert_sign:
+    usage = cert.key_usage
+    if usage is not None and not usage >> _certificate.KEY_CERT_SIGN & 1:
         return f"chain certificate {describe(cert)} may not sign certificates"
     critical = _unhandled_critical(cert)
     if critical:
@@ -193,11 +173,11 @@ def _ca_problem(cert: x509.Certificate, below: int) -> str:
 
 
 def verify_chain(
-    leaf: x509.Certificate,
-    chain: Sequence[x509.Certificate],
+    leaf: Certificate,
+    chain: Sequence[Certificate],
     at: datetime.datetime,
     *,
-    purpose: x509.ObjectIdentifier,
+    purpose: str,
     step: Step,
 ) -> None:
     """Verify ``leaf`` against the trusted ``chain`` (leaf-most first, self-signed root last) at ``at``.
@@ -216,13 +196,12 @@ def verify_chain(
         )
     if not issued_by(leaf, chain[0]):
         raise VerificationError(
-            f"signing certificate (issuer {leaf.issuer.rfc4514_string()}) is not signed by {describe(chain[0])}",
+            f"signing certificate (issuer {_certificate.name_text(leaf, 'issuer')}) is not signed by {describe(chain[0])}",
             step=step,
         )
     for position, cert in enumerate(chain):
         _check_ca(cert, position, step)
-        start, end = _remembered(("window", id(cert)), (cert,), lambda: (not_before(cert), not_after(cert)))  # noqa: B023
-        if not start <= at <= end:
+        if not cert.not_before <= at <= cert.not_after:
             raise VerificationError(
                 f"CA certificate {describe(cert)} was not valid at {utc(at)}"
                 f" (valid {utc(not_before(cert))} .. {utc(not_after(cert))})",

@@ -25,7 +25,6 @@ import re
 from typing import List, NamedTuple, Tuple
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..errors import InputError, Step, VerificationError
 from ..limits import MAX_CHECKPOINT_SIGNATURES
@@ -106,7 +105,7 @@ def parse_checkpoint(note: str) -> Checkpoint:
 
 def key_hint(log: LogKey, name: str) -> bytes:
     if log.is_ed25519:
-        raw = log.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+        raw = log.spki_der[-32:]  # an Ed25519 SubjectPublicKeyInfo ends with the 32-byte key (RFC 8410 4)
         return hashlib.sha256(name.encode("utf-8") + b"\n\x01" + raw).digest()[:4]
     return hashlib.sha256(log.spki_der).digest()[:4]
 

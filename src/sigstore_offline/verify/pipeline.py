@@ -29,8 +29,7 @@ from __future__ import annotations
 import datetime
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
-from cryptography import x509
-
+from .._certificate import Certificate, name_text
 from .._encoding import utc
 from .. import hints
 from ..errors import Step, VerificationError
@@ -220,7 +219,7 @@ def _integrated_time(entry: TlogEntry) -> datetime.datetime:
 
 
 def _find_authority(
-    leaf: x509.Certificate, chain_extra: Sequence[x509.Certificate], root: TrustedRoot, at: datetime.datetime
+    leaf: Certificate, chain_extra: Sequence[Certificate], root: TrustedRoot, at: datetime.datetime
 ) -> Authority:
     """Step 4: a Fulcio CA valid at ``at`` whose chain verifies the leaf at ``at``."""
     for cert in chain_extra:
@@ -245,7 +244,7 @@ def _find_authority(
             failures.append(exc.message)
             continue
         return authority
-    detail = "; ".join(failures) if failures else f"no CA in the trusted root issued it (issuer {leaf.issuer.rfc4514_string()})"
+    detail = "; ".join(failures) if failures else f"no CA in the trusted root issued it (issuer {name_text(leaf, 'issuer') or leaf.issuer.hex()[:40]})"
     raise VerificationError(
         f"signing certificate does not chain to a trusted Fulcio CA at {utc(at)}: {detail}", step=Step.CERTIFICATE_CHAIN
     )
@@ -290,7 +289,7 @@ def verify(
     return _step9_result(bundle, artifact, identity, issuer, times, logs, weaker)
 
 
-def _certificate_key(certificate: x509.Certificate) -> PublicKey:
+def _certificate_key(certificate: Certificate) -> PublicKey:
     """The certificate's key as a signing key: a key of another kind (DSA, Ed448, ...) passes
     unchanged and then fails the signature check of step 7 (see :data:`model.PublicKey`)."""
     return cast(PublicKey, certificate.public_key())
@@ -357,7 +356,7 @@ def _step3_times(
 
 
 def _step4_chain(
-    leaf: x509.Certificate, chain_extra: Sequence[x509.Certificate], root: TrustedRoot,
+    leaf: Certificate, chain_extra: Sequence[Certificate], root: TrustedRoot,
     moments: Sequence[datetime.datetime],
 ) -> Authority:
     """Step 4: the chain, at every one of ``moments``; the CA that issued the leaf at the first."""
@@ -367,12 +366,12 @@ def _step4_chain(
     return authority
 
 
-def _step5_scts(leaf: x509.Certificate, authority: Authority, root: TrustedRoot) -> None:
+def _step5_scts(leaf: Certificate, authority: Authority, root: TrustedRoot) -> None:
     """Step 5: an SCT from a CT log of the trusted root, over the leaf as its issuer saw it."""
     sct.verify_scts(leaf, authority.chain[0], root.ctlogs)
 
 
-def _step6_identity(leaf: x509.Certificate, policy: SignerPolicy) -> Tuple[str, Optional[str]]:
+def _step6_identity(leaf: Certificate, policy: SignerPolicy) -> Tuple[str, Optional[str]]:
     """Step 6: the certificate's identity and OIDC issuer, once the policy accepts them."""
     found = summarise(leaf)
     policy.check(found)

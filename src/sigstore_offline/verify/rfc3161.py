@@ -31,13 +31,11 @@ import datetime
 import hashlib
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, TypeVar
 
-from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtensionOID
 
+from .. import _certificate
 from .. import _der as der
 from .. import hints
 from .._encoding import utc
@@ -467,23 +465,13 @@ def _exactly_one(element: der.Element, what: str) -> List[der.Element]:
     return items
 
 
-def _issuer_der(cert: x509.Certificate) -> bytes:
+def _issuer_der(cert: _certificate.Certificate) -> bytes:
     """The issuer Name exactly as encoded in the certificate (TBSCertificate field 4)."""
-    try:
-        tbs = der.Cursor(der.parse(cert.tbs_certificate_bytes), "TBSCertificate")
-        tbs.maybe(der.context(0))
-        tbs.take(der.INTEGER, "serialNumber")
-        tbs.take(der.SEQUENCE, "signature")
-        return tbs.take(der.SEQUENCE, "issuer").raw
-    except der.DERError:
-        return cert.issuer.public_bytes()
+    return cert.issuer
 
 
-def _key_identifier(cert: x509.Certificate) -> bytes:
-    try:
-        return bytes(cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest)
-    except x509.ExtensionNotFound:
-        return bytes(x509.SubjectKeyIdentifier.from_public_key(cert.public_key()).digest)
+def _key_identifier(cert: _certificate.Certificate) -> bytes:
+    return cert.key_identifier()
 
 
 def _check_authority(token: _Token, authority: Authority) -> Tuple[int, str]:
@@ -510,20 +498,16 @@ def _check_certificate(token: _Token, authority: Authority) -> Tuple[int, str]:
     elif token.sid[1] != _key_identifier(leaf):
         return 2, f"the SignerInfo names key identifier {token.sid[1].hex()}, not {_key_identifier(leaf).hex()}"
     for cert_id in token.cert_ids:
-        leaf_der = leaf.public_bytes(Encoding.DER)
+        leaf_der = leaf.der
         if cert_id.cert_hash != hashlib.new(cert_id.hash_name, leaf_der).digest():
             return 3, "the ESS signingCertificate attribute names another certificate (hash mismatch)"
         if cert_id.serial is not None and (cert_id.serial != leaf.serial_number or issuer not in cert_id.issuers):
             return 3, "the ESS signingCertificate attribute names another issuer or serial number"
-    trusted = {cert.public_bytes(Encoding.DER) for cert in authority.chain}
+    trusted = {cert.der for cert in authority.chain}
     if any(cert not in trusted for cert in token.embedded):
         return 3, "the token embeds a certificate that is not in its trusted chain"
-    try:
-        eku = leaf.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE)
-    except (x509.ExtensionNotFound, ValueError):
-        eku = None
-    usages = list(eku.value) if eku is not None and isinstance(eku.value, x509.ExtendedKeyUsage) else []
-    if eku is None or not eku.critical or usages != [TIME_STAMPING]:
+    usages = leaf.extended_key_usage
+    if usages != (TIME_STAMPING,) or _certificate.EXTENDED_KEY_USAGE not in leaf.critical:
         return 4, "its certificate's extended key usage is not a critical, sole id-kp-timeStamping (RFC 3161 2.3)"
     try:
         verify_chain(leaf, authority.chain[1:], token.gen_time, purpose=TIME_STAMPING, step=STEP)
@@ -536,7 +520,7 @@ def _check_certificate(token: _Token, authority: Authority) -> Tuple[int, str]:
 
 
 def _name(authority: Authority) -> str:
-    return authority.uri or authority.subject or authority.chain[0].subject.rfc4514_string()
+    return authority.uri or authority.subject or authority.chain[0].describe()
 
 
 def verify_timestamp(token: bytes, *, signature: bytes, authorities: Sequence[Authority]) -> VerifiedTimestamp:
@@ -585,7 +569,7 @@ def _unlisted(parsed: _Token, authorities: Sequence[Authority]) -> VerificationE
     )
 
 
-def _names_leaf(sid: Tuple[Any, ...], leaf: x509.Certificate) -> bool:
+def _names_leaf(sid: Tuple[Any, ...], leaf: _certificate.Certificate) -> bool:
     try:
         if sid[0] == "issuer-serial":
             return bool(sid[1] == _issuer_der(leaf) and sid[2] == leaf.serial_number)

@@ -52,7 +52,7 @@ from ..trust.trusted_root import LogKey
 from .certchain import verify_signature
 
 if TYPE_CHECKING:
-    from cryptography import x509
+    from .._certificate import Certificate
 
 STEP = Step.SCT
 
@@ -84,17 +84,7 @@ def signed_data(sct: SCT, *, issuer_key_hash: bytes, tbs_precertificate: bytes) 
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _layout(certificate_der: bytes) -> _x509.Layout:
-    return _x509.check(certificate_der)
-
-
-def _der_of(cert: x509.Certificate) -> bytes:
-    # Every certificate comes through _x509.load, which proved these are the input's own bytes.
-    return _x509.der_of(cert)
-
-
-def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequence[LogKey]) -> int:
+def verify_scts(leaf: Certificate, issuer: Certificate, ctlogs: Sequence[LogKey]) -> int:
     """Verify the leaf's embedded SCTs; return how many verified (at least one, else raise).
 
     Raises:
@@ -102,7 +92,7 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
             from a CT log of ``ctlogs`` valid at its time.
     """
     try:
-        layout = _layout(_der_of(leaf))
+        layout = leaf.layout
         extension: Optional[_x509.Extension] = next(
             (e for e in layout.extensions if e.oid == _x509.SCT_LIST_OID), None
         )
@@ -110,7 +100,7 @@ def verify_scts(leaf: x509.Certificate, issuer: x509.Certificate, ctlogs: Sequen
             raise VerificationError("signing certificate carries no embedded SCT", step=STEP)
         scts = parse_sct_list(extension.value)
         tbs = precertificate_tbs(layout)
-        issuer_key_hash = hashlib.sha256(_layout(_der_of(issuer)).spki).digest()
+        issuer_key_hash = hashlib.sha256(issuer.spki).digest()
     except ValueError as exc:
         raise VerificationError(f"signing certificate has a malformed SCT list: {exc}", step=STEP) from None
     verified = 0

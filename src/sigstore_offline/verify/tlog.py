@@ -27,12 +27,10 @@ import hmac
 import json
 from typing import Any, List, Mapping, NamedTuple, Optional, Tuple
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_der_public_key
 
 from .. import _encoding as enc
-from .. import _x509
+from .. import _certificate, _x509
 from ..errors import InputError, Step, VerificationError
 from ..model import Bundle, DsseEnvelope, PublicKey, TlogEntry
 from ..trust.trusted_root import LogKey
@@ -247,14 +245,14 @@ def parse_entry_body(data: bytes) -> EntryBody:
 class _Signer:
     """The bundle's signing certificate or key, comparable with what an entry body names."""
 
-    def __init__(self, certificate: Optional[x509.Certificate], public_key: PublicKey) -> None:
+    def __init__(self, certificate: Optional[_certificate.Certificate], public_key: PublicKey) -> None:
         self.certificate = certificate
         self.public_key = public_key
 
     @functools.cached_property
     def spki(self) -> bytes:
         """The key's SubjectPublicKeyInfo, encoded when a key-signed entry asks for it."""
-        return bytes(self.public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo))
+        return _certificate.spki_of(self.public_key)
 
     def matches_pem(self, pem: bytes) -> bool:
         if b"CERTIFICATE" in pem.split(b"\n", 1)[0]:
@@ -263,12 +261,10 @@ class _Signer:
                 der = _x509.pem_certificate(pem)
             except Exception:  # noqa: BLE001 -- any reading failure: not the bundle's certificate
                 return False
-            return self.certificate is not None and hmac.compare_digest(der, _x509.der_of(self.certificate))
+            return self.certificate is not None and hmac.compare_digest(der, self.certificate.der)
         try:
-            key = load_der_public_key(_x509.pem_public_key(pem))
-            return self.certificate is None and self.spki == key.public_bytes(
-                Encoding.DER, PublicFormat.SubjectPublicKeyInfo
-            )
+            key = _certificate.public_key(_x509.pem_public_key(pem))
+            return self.certificate is None and self.spki == _certificate.spki_of(key)
         except Exception:  # noqa: BLE001 -- ValueError, TypeError, UnsupportedAlgorithm, ...
             return False
 
@@ -276,7 +272,7 @@ class _Signer:
         if logged.form == "pem":
             return self.matches_pem(logged.data)
         if logged.form == "certificate":
-            return self.certificate is not None and hmac.compare_digest(logged.data, _x509.der_of(self.certificate))
+            return self.certificate is not None and hmac.compare_digest(logged.data, self.certificate.der)
         if logged.form == "public-key":
             return self.certificate is None and hmac.compare_digest(logged.data, self.spki)
         return False
