@@ -158,6 +158,22 @@ T0 = datetime.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 AT = T0 + datetime.timedelta(minutes=5)
 
 
+_OURS: Dict[bytes, Any] = {}
+
+
+def ours(cert: x509.Certificate) -> Any:
+    """A certificate built with cryptography's builders, as the verifier reads it
+    (``model.load_certificate``: the project's own reader); the same object for the same bytes."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from sigstore_offline.model import load_certificate
+
+    data = cert.public_bytes(Encoding.DER)
+    if data not in _OURS:
+        _OURS[data] = load_certificate(data, "test certificate")
+    return _OURS[data]
+
+
 def cert_name(cn: str) -> x509.Name:
     """A Name with just this common name."""
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])

@@ -17,12 +17,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from helpers import AT, PKI, T0, cert_name, make_cert, skip_by_design
+from helpers import AT, PKI, T0, cert_name, make_cert, ours, skip_by_design
 from sigstore_offline.errors import Step, VerificationError
+from sigstore_offline.model import load_certificate
 from sigstore_offline.verify import certchain
 
 def _verify(leaf: x509.Certificate, chain: List[x509.Certificate], at: datetime.datetime = AT) -> None:
-    certchain.verify_chain(leaf, chain, at, purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN)
+    certchain.verify_chain(ours(leaf), [ours(c) for c in chain], at, purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN)
 
 
 def _fails(leaf: x509.Certificate, chain: List[x509.Certificate], match: str, at: datetime.datetime = AT) -> None:
@@ -153,7 +154,8 @@ def test_leaf_with_malformed_extension_is_rejected() -> None:
         .add_extension(x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, b"\x04\x00"), critical=True)
         .sign(pki.inter_key, hashes.SHA256())
     )
-    _fails(leaf, pki.chain, "malformed extensions")
+    with pytest.raises(ValueError, match="2.5.29.15: expected BIT STRING"):  # refused when loaded, never checked
+        ours(leaf)
 
 
 # --- what certchain remembers about the trusted root's certificates -------------------------
@@ -202,11 +204,12 @@ def test_identity_memo_never_answers_for_another_object(monkeypatch: pytest.Monk
         for pki in pkis:
             forged = make_cert("leaf", pki.leaf_key, pki.inter, ec.generate_private_key(ec.SECP256R1()), ca=False,
                                eku=[ExtendedKeyUsageOID.CODE_SIGNING])
-            copy = x509.load_der_x509_certificate(pki.leaf.public_bytes(serialization.Encoding.DER))
-            assert certchain.issued_by(pki.leaf, pki.inter)
-            assert certchain.issued_by(copy, pki.inter)
-            assert not certchain.issued_by(forged, pki.inter)
-            assert not certchain.issued_by(pki.leaf, pkis[0].inter if pki is not pkis[0] else pkis[1].inter)
+            copy = load_certificate(pki.leaf.public_bytes(serialization.Encoding.DER), "copy")
+            assert copy is not ours(pki.leaf)
+            assert certchain.issued_by(ours(pki.leaf), ours(pki.inter))
+            assert certchain.issued_by(copy, ours(pki.inter))
+            assert not certchain.issued_by(ours(forged), ours(pki.inter))
+            assert not certchain.issued_by(ours(pki.leaf), ours(pkis[0].inter if pki is not pkis[0] else pkis[1].inter))
             _verify(pki.leaf, pki.chain)
             _fails(forged, pki.chain, "is not signed by")
         assert len(certchain._BY_IDENTITY) <= 3
@@ -223,15 +226,16 @@ def test_authority_search_skips_other_names_and_reports_its_own() -> None:
     always = ValidityWindow(T0 - datetime.timedelta(days=3650), None)
 
     def root(*chains: List[x509.Certificate]) -> TrustedRoot:
-        authorities = tuple(Authority(f"https://ca{i}.test", "", tuple(chain), always) for i, chain in enumerate(chains))
+        authorities = tuple(Authority(f"https://ca{i}.test", "", tuple(ours(c) for c in chain), always)
+                            for i, chain in enumerate(chains))
         return TrustedRoot((), (), authorities, (), "", "test")
 
     trusted = root([other_inter, other.root], named.chain)
-    assert _find_authority(named.leaf, (), trusted, AT).chain == tuple(named.chain)
+    assert _find_authority(ours(named.leaf), (), trusted, AT).chain == tuple(ours(c) for c in named.chain)
     forged = make_cert("leaf", named.leaf_key, named.inter, ec.generate_private_key(ec.SECP256R1()), ca=False,
                        eku=[ExtendedKeyUsageOID.CODE_SIGNING])
     with pytest.raises(VerificationError, match="does not chain to a trusted Fulcio CA") as info:
-        _find_authority(forged, (), trusted, AT)
+        _find_authority(ours(forged), (), trusted, AT)
     assert "is not signed by" in info.value.message and "no CA in the trusted root" not in info.value.message
     with pytest.raises(VerificationError, match="no CA in the trusted root issued it"):
-        _find_authority(named.leaf, (), root([other_inter, other.root]), AT)
+        _find_authority(ours(named.leaf), (), root([other_inter, other.root]), AT)

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import CONFORMANCE, PRODUCTION_ROOT_FOR_CONFORMANCE, PYPI, SHIPPED, need_shared, run_json
-from sigstore_offline import model, policy
+from sigstore_offline import _x509, model, policy
 from sigstore_offline.errors import InputError, SigstoreOfflineError, Step, TrustRootError
 from sigstore_offline.model import load_certificate, parse_bundle
 from sigstore_offline.trust.trusted_root import TrustedRoot, parse_trusted_root
@@ -126,8 +126,8 @@ def test_every_decoding_failure_is_a_value_error(case: str) -> None:
 
 
 def test_remembered_names_do_not_excuse_a_bad_one() -> None:
-    """load_certificate remembers the Name encodings cryptography decoded: a certificate whose
-    issuer is remembered but whose subject (or issuer) does not decode is refused, every time."""
+    """The reader remembers the Name encodings of certificates that passed (``_x509._KNOWN``): a
+    certificate whose issuer is remembered but whose subject (or issuer) is bad is refused, every time."""
     good_issuer = _name(_cn("CA"))
     bad_name = _name(("2.5.4.3", w.tlv(0x03, b"\x00ab")))
     load_certificate(GOOD_GENERATED, "generated")  # issuer CN=CA and subject CN=leaf now remembered
@@ -135,7 +135,7 @@ def test_remembered_names_do_not_excuse_a_bad_one() -> None:
         for case in (_certificate(issuer=good_issuer, subject=bad_name), _certificate(issuer=bad_name, subject=_name(_cn("leaf")))):
             with pytest.raises(ValueError, match="not a valid DER X.509 certificate"):
                 load_certificate(case, "the certificate under test")
-    assert bad_name not in model._DECODED_NAMES and good_issuer in model._DECODED_NAMES
+    assert bad_name not in _x509._KNOWN and good_issuer in _x509._KNOWN
 
 
 # --- each place a certificate is read: the error class and step --------------------------------------------------
@@ -395,7 +395,7 @@ def _read_like_the_pipeline(cert: Any) -> None:
                                        purpose=certchain.CODE_SIGNING, step=Step.CERTIFICATE_CHAIN),
         lambda: sct.verify_scts(cert, root.certificate_authorities[-1].chain[0], root.ctlogs),
         lambda: policy.summarise(cert),
-        lambda: tlog._Signer(cert, cert.public_key()).matches_pem(_pem(cert.public_bytes(Encoding.DER))),
+        lambda: tlog._Signer(cert, cert.public_key()).matches_pem(_pem(cert.der)),
     ]
     for step in steps:
         try:

@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, run_cli, run_json
+from helpers import EXAMPLE_BUNDLE, EXAMPLE_DIGEST, EXAMPLE_IDENTITY, GITHUB_ISSUER, ours, run_cli, run_json
 from testinstance import _enc
 from testinstance.bundle import SIGNED_AT
 from testinstance.ca import DEFAULT_IDENTITY, DEFAULT_ISSUER, LeafSpec
@@ -560,7 +560,7 @@ def test_decoders_accept_what_cosign_writes(inst: TestInstance) -> None:
     assert material.leaf is not None
     for form in (material.leaf.pem, base64.b64encode(material.leaf.pem), material.leaf.der,
                  base64.b64encode(material.leaf.der), base64.encodebytes(material.leaf.pem)):
-        assert cosign.decode_certificates(form, "c") == [material.leaf.cert]
+        assert cosign.decode_certificates(form, "c") == [ours(material.leaf.cert)]
     assert cosign.decode_signature(base64.b64encode(material.signature) + b"\n", "s") == material.signature
     assert cosign.decode_signature(material.signature, "s") == material.signature  # --b64=false
 
@@ -574,7 +574,7 @@ def test_der_certificate_is_never_stripped(inst: TestInstance) -> None:
     for _ in range(3000):
         leaf = inst.issue_leaf()
         if leaf.der[-1:] in (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c"):
-            assert cosign.decode_certificates(leaf.der, "c") == [leaf.cert]
+            assert cosign.decode_certificates(leaf.der, "c") == [ours(leaf.cert)]
             return
     pytest.fail("no leaf ending in a white-space byte in 3000 tries")
 

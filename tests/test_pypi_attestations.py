@@ -29,7 +29,7 @@ import urllib.parse
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
-from helpers import PYPI, REPO, SHIPPED, need_module, need_no_network, need_shared, package_path
+from helpers import PYPI, REPO, SHIPPED, need_module, need_no_network, need_shared, ours, package_path
 from oracles import pypi_attestations_rejections
 
 from sigstore_offline.errors import VerificationError
@@ -959,8 +959,8 @@ def test_malformed_certificate_claim_is_left_out_and_a_policy_needing_it_fails()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "t")])
     now = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 
-    def cert(value: bytes) -> x509.Certificate:
-        return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+    def cert(value: bytes) -> Any:
+        return ours(x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                 .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
                 .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.12"), value),
                                critical=False)
@@ -969,7 +969,10 @@ def test_malformed_certificate_claim_is_left_out_and_a_policy_needing_it_fails()
     from sigstore_offline.pypi.publishers import GitLabPublisher
 
     assert summarise(cert(b"\x0c\x03abc")).claims == {"1.3.6.1.4.1.57264.1.12": "abc"}
-    for bad in (b"abc", b"\x0c\x04abc", b"\x13\x03abc", b"\x0c\x02\xff\xfe", b"\x0c\x03abc\x00"):
+    for not_der in (b"abc", b"\x0c\x04abc", b"\x0c\x02\xff\xfe", b"\x0c\x03abc\x00"):
+        with pytest.raises(ValueError, match="1.3.6.1.4.1.57264.1.12"):  # Fulcio's claims from 1.8 on are DER
+            cert(not_der)
+    for bad in (b"\x13\x03abc", b"\x04\x03abc"):  # DER, but not a UTF8String
         found = summarise(cert(bad))  # a plain identity check never reads the claim: not fatal here
         assert "1.3.6.1.4.1.57264.1.12" not in found.claims
         with pytest.raises(VerificationError) as caught:

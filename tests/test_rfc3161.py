@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,13 +29,18 @@ from sigstore_offline.errors import InputError, TrustRootError, VerificationErro
 from sigstore_offline.trust.trusted_root import Authority, TrustedRoot, ValidityWindow, parse_trusted_root
 from sigstore_offline.verify.certchain import not_after
 from sigstore_offline.verify.rfc3161 import SIGNED_DATA, TST_INFO, TimestampToken, VerifiedTimestamp, parse_timestamp, verify_timestamp
-from helpers import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, unavailable
+from helpers import CONFORMANCE, CPYTHON, PRODUCTION_ROOT_FOR_CONFORMANCE, SHIPPED, need_shared, ours, unavailable
 from tests.testinstance.tsa import HASH_OIDS, Options, TestTSA
 
 UTC = datetime.timezone.utc
 T0 = datetime.datetime(2025, 1, 1, tzinfo=UTC)
 GEN = T0 + datetime.timedelta(days=10)
 SIG = b"0E\x02 the bundle's message signature"
+
+
+def _ours(*chain: x509.Certificate) -> Tuple[Any, ...]:
+    """A chain built with cryptography, as the trusted root's parser gives it (the verifier's reader)."""
+    return tuple(ours(cert) for cert in chain)
 
 
 @functools.lru_cache(maxsize=None)
@@ -108,7 +114,7 @@ def test_valid_token(chain_length: int, hash_name: str, embed_certs: bool) -> No
     token = authority.timestamp(SIG, gen_time=GEN, hash_name=hash_name, embed_certs=embed_certs)
     result = verify(token, authorities((authority, {"start": T0})))
     assert result.time == GEN and result.time.tzinfo is not None
-    assert result.authority.chain[0] == authority.leaf
+    assert result.authority.chain[0] == ours(authority.leaf)
 
 
 @pytest.mark.parametrize(
@@ -323,8 +329,8 @@ def test_leaf_eku_must_be_critical_and_sole_timestamping(eku: List[Any], critica
     """RFC 3161 section 2.3; the leaf is the same key/subject/serial, so only the EKU differs."""
     authority = tsa()
     leaf = authority.variant_leaf(eku=eku, eku_critical=critical)
-    good = Authority("https://tsa.test", "", (authority.variant_leaf(), *authority.chain[1:]), ValidityWindow(T0, None))
-    bad = Authority("https://tsa.test", "", (leaf, *authority.chain[1:]), ValidityWindow(T0, None))
+    good = Authority("https://tsa.test", "", _ours(authority.variant_leaf(), *authority.chain[1:]), ValidityWindow(T0, None))
+    bad = Authority("https://tsa.test", "", _ours(leaf, *authority.chain[1:]), ValidityWindow(T0, None))
     token = built(ess="none")
     assert verify(token, [good]).time == GEN
     fails(token, [bad], message="its certificate's extended key usage is not a critical, sole id-kp-timeStamping")
@@ -333,14 +339,14 @@ def test_leaf_eku_must_be_critical_and_sole_timestamping(eku: List[Any], critica
 def test_chain_is_checked_at_gen_time() -> None:
     """A chain whose root does not sign the leaf fails even though the leaf key signed the token."""
     authority, other = tsa(), tsa(name="other-root.test")
-    broken = Authority("https://tsa.test", "", (authority.leaf, *other.chain[1:]), ValidityWindow(T0, None))
+    broken = Authority("https://tsa.test", "", _ours(authority.leaf, *other.chain[1:]), ValidityWindow(T0, None))
     fails(authority.timestamp(SIG, gen_time=GEN), [broken],
           message="but its chain does not verify at genTime 2025-01-11T00:00:00Z: signing certificate "
           "(issuer CN=tsa.test root,O=tsa.test) is not signed by CN=other-root.test root")
 
 
 def test_authority_without_ca_certificate_is_skipped() -> None:
-    lonely = Authority("https://tsa.test", "", (tsa().leaf,), ValidityWindow(T0, None))
+    lonely = Authority("https://tsa.test", "", _ours(tsa().leaf), ValidityWindow(T0, None))
     fails(tsa().timestamp(SIG, gen_time=GEN), [lonely], message="but its chain does not verify at genTime "
           "2025-01-11T00:00:00Z: trusted chain is empty or too long")
 
@@ -607,7 +613,7 @@ def test_embedded_certificates_must_be_trusted_ones() -> None:
     one_byte = bytes(b ^ 0x01 if i == certs[-1] else b for i, b in enumerate(token))
     fails(one_byte, message="but the token embeds a certificate that is not in its trusted chain")
     # Same key, subject and serial, re-issued: the signature and sid match, the embedded copy does not.
-    reissued = Authority("https://tsa.test", "", (tsa().variant_leaf(), *tsa().chain[1:]), ValidityWindow(T0, None))
+    reissued = Authority("https://tsa.test", "", _ours(tsa().variant_leaf(), *tsa().chain[1:]), ValidityWindow(T0, None))
     assert verify(built(ess="none"), [reissued]).time == GEN
     fails(built(ess="none", embed_certs=True), [reissued],
           message="but the token embeds a certificate that is not in its trusted chain")

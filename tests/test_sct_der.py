@@ -14,7 +14,7 @@ import datetime
 import hashlib
 import json
 import struct
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import cryptography
 import pytest
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 import cert_corpus
 from helpers import CPYTHON, SHIPPED, need_shared, skip_by_design
 from sigstore_offline import _der as der
-from sigstore_offline import _x509
+from sigstore_offline import _certificate, _x509
 from sigstore_offline.errors import VerificationError
 from sigstore_offline.trust.trusted_root import parse_trusted_root
 from sigstore_offline.verify import sct
@@ -64,12 +64,12 @@ def _leaves() -> List[Tuple[str, bytes]]:
     return cert_corpus.with_sct_list()
 
 
-def _real_leaf() -> Tuple[x509.Certificate, x509.Certificate]:
-    """A real CPython leaf and its issuer (the production intermediate), both through _x509.load."""
+def _real_leaf() -> Tuple[Any, Any]:
+    """A real CPython leaf and its issuer (the production intermediate), both as the verifier reads them."""
     bundle = json.loads((CPYTHON / "3.13.0" / "Python-3.13.0.tgz.sigstore").read_text())
     material = bundle["verificationMaterial"]
     raw = material["certificate"]["rawBytes"] if "certificate" in material else material["x509CertificateChain"]["certificates"][0]["rawBytes"]
-    leaf = _x509.load(base64.b64decode(raw))
+    leaf = _certificate.load(base64.b64decode(raw))
     root = parse_trusted_root((SHIPPED / "sigstore" / "trusted_root.json").read_bytes())
     issuer = next(a.chain[0] for a in root.certificate_authorities if a.chain[0].subject == leaf.issuer)
     return leaf, issuer
@@ -128,7 +128,8 @@ def test_generated_leaves_match_cryptography() -> None:
     instance = TestInstance(seed="sct cross-check")
     for spec in (LeafSpec(), LeafSpec(sct="unknown-log"), LeafSpec(sct="bad-signature")):
         data = instance.issue_leaf(spec).cert.public_bytes(Encoding.DER)
-        cert = _x509.load(data)
+        _certificate.load(data)
+        cert = x509.load_der_x509_certificate(data)
         layout = _x509.check(data)
         assert sct.precertificate_tbs(layout) == cert.tbs_precertificate_bytes
         (extension,) = [e for e in layout.extensions if e.oid == _x509.SCT_LIST_OID]
@@ -146,9 +147,10 @@ def test_issuer_key_hash_is_over_the_encoded_key_on_every_corpus_ca() -> None:
     assert len(cas) >= 10
     for data in cas:
         try:
-            cert = _x509.load(data)
+            _certificate.load(data)
         except ValueError:
             continue
+        cert = x509.load_der_x509_certificate(data)
         spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         assert _x509.check(data).spki == spki
 
@@ -161,11 +163,11 @@ def test_real_leaf_verifies_and_the_precertificate_matters() -> None:
     leaf, issuer = _real_leaf()
     assert sct.verify_scts(leaf, issuer, _ctlogs()) == 1
     # The SCT signs the TBS *without* its SCT list: the full TBS must not verify.
-    layout = _x509.check(leaf.public_bytes(Encoding.DER))
+    layout = _x509.check(leaf.der)
     (extension,) = [e for e in layout.extensions if e.oid == _x509.SCT_LIST_OID]
     (one,) = sct.parse_sct_list(extension.value)
     log = next(c for c in _ctlogs() if c.log_id == one.log_id)
-    key_hash = hashlib.sha256(_x509.check(issuer.public_bytes(Encoding.DER)).spki).digest()
+    key_hash = hashlib.sha256(_x509.check(issuer.der).spki).digest()
     signed = sct.signed_data(one, issuer_key_hash=key_hash, tbs_precertificate=sct.precertificate_tbs(layout))
     log.public_key.verify(one.signature, signed, ec.ECDSA(hashes.SHA256()))
     with pytest.raises(Exception):  # noqa: B017 -- InvalidSignature
@@ -173,14 +175,14 @@ def test_real_leaf_verifies_and_the_precertificate_matters() -> None:
         log.public_key.verify(one.signature, wrong, ec.ECDSA(hashes.SHA256()))
 
 
-def _with_sct_value(leaf: x509.Certificate, change) -> x509.Certificate:  # type: ignore[no-untyped-def]
+def _with_sct_value(leaf: Any, change) -> Any:  # type: ignore[no-untyped-def]
     """The leaf with its SCT-list value rewritten, same lengths (so still canonical DER)."""
-    data = leaf.public_bytes(Encoding.DER)
+    data = leaf.der
     layout = _x509.check(data)
     (extension,) = [e for e in layout.extensions if e.oid == _x509.SCT_LIST_OID]
     new_value = change(extension.value)
     assert len(new_value) == len(extension.value)
-    return _x509.load(data.replace(extension.value, new_value))
+    return _certificate.load(data.replace(extension.value, new_value))
 
 
 def test_timestamp_past_9999_is_malformed_input_not_a_crash() -> None:
@@ -232,7 +234,7 @@ def test_malformed_list_in_a_leaf_is_malformed_input(tmp_path) -> None:  # type:
     bundle = json.loads(source.read_text())
     material = bundle["verificationMaterial"]
     slot = material["certificate"] if "certificate" in material else material["x509CertificateChain"]["certificates"][0]
-    data = leaf.public_bytes(Encoding.DER)
+    data = leaf.der
     (extension,) = [e for e in _x509.check(data).extensions if e.oid == _x509.SCT_LIST_OID]
     slot["rawBytes"] = base64.b64encode(data.replace(extension.value, bad_version(extension.value))).decode()
     (tmp_path / "bundle.json").write_text(json.dumps(bundle))
@@ -247,7 +249,7 @@ def test_leaf_without_sct_list() -> None:
     with pytest.raises(VerificationError, match="carries no embedded SCT"):
         sct.verify_scts(issuer, issuer, _ctlogs())
     with pytest.raises(der.DERError, match="no SCT-list extension"):
-        sct.precertificate_tbs(_x509.check(issuer.public_bytes(Encoding.DER)))
+        sct.precertificate_tbs(_x509.check(issuer.der))
 
 
 # --- the list parser: what it refuses ------------------------------------------------------------

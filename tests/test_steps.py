@@ -20,7 +20,7 @@ from sigstore_offline.errors import InputError, VerificationError
 from sigstore_offline.model import DsseEnvelope, DsseSignature, MessageSignature, parse_bundle
 from sigstore_offline.policy import OIDC_ISSUER_LEGACY, OIDC_ISSUER_V2, OTHERNAME_SAN, Identity, summarise
 from sigstore_offline.verify import dsse, sct, tlog
-from helpers import PKI, T0
+from helpers import PKI, T0, ours
 
 ISSUER = "https://token.actions.githubusercontent.com"
 
@@ -28,7 +28,7 @@ ISSUER = "https://token.actions.githubusercontent.com"
 # --- identity policy ------------------------------------------------------------------------
 
 
-def _leaf_with(*extensions: Any, san: Any = None) -> x509.Certificate:
+def _leaf_with(*extensions: Any, san: Any = None) -> Any:
     key = ec.generate_private_key(ec.SECP256R1())
     builder = (
         x509.CertificateBuilder()
@@ -42,8 +42,8 @@ def _leaf_with(*extensions: Any, san: Any = None) -> x509.Certificate:
     if san is not None:
         builder = builder.add_extension(x509.SubjectAlternativeName([san]), critical=True)
     for oid, value in extensions:
-        builder = builder.add_extension(x509.UnrecognizedExtension(oid, value), critical=False)
-    return builder.sign(key, hashes.SHA256())
+        builder = builder.add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier(oid), value), critical=False)
+    return ours(builder.sign(key, hashes.SHA256()))
 
 
 def _utf8(text: str) -> bytes:
@@ -75,9 +75,13 @@ def test_disagreeing_issuer_extensions_fail() -> None:
 
 
 def test_malformed_issuer_extension_fails() -> None:
-    cert = _leaf_with((OIDC_ISSUER_V2, b"\x0c\x05ab"), san=x509.RFC822Name("a@example.org"))
-    with pytest.raises(VerificationError, match="malformed OIDC issuer"):
+    """1.8 is DER (refused when the certificate is read); 1.1 holds raw text, which must be UTF-8."""
+    with pytest.raises(ValueError, match="1.3.6.1.4.1.57264.1.8"):
+        _leaf_with((OIDC_ISSUER_V2, b"\x0c\x05ab"), san=x509.RFC822Name("a@example.org"))
+    cert = _leaf_with((OIDC_ISSUER_LEGACY, b"https://\xff"), san=x509.RFC822Name("a@example.org"))
+    with pytest.raises(VerificationError, match="malformed OIDC issuer") as info:
         summarise(cert)
+    assert info.value.step == "identity"
 
 
 def test_certificate_without_issuer_fails_the_policy() -> None:
@@ -87,7 +91,7 @@ def test_certificate_without_issuer_fails_the_policy() -> None:
 
 
 def test_othername_san_is_an_identity() -> None:
-    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=x509.OtherName(OTHERNAME_SAN, _utf8("user!example")))
+    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=x509.OtherName(x509.ObjectIdentifier(OTHERNAME_SAN), _utf8("user!example")))
     assert summarise(cert).sans == ("user!example",)
     Identity.build(san="user!example", issuer=ISSUER).check(summarise(cert))
 
@@ -179,7 +183,7 @@ def test_ed25519_message_signature_needs_the_artifact() -> None:
 def test_certificate_without_sct_fails() -> None:
     pki = PKI(eku=[ExtendedKeyUsageOID.CODE_SIGNING])
     with pytest.raises(VerificationError, match="no embedded SCT") as info:
-        sct.verify_scts(pki.leaf, pki.inter, [])
+        sct.verify_scts(ours(pki.leaf), ours(pki.inter), [])
     assert info.value.step == "sct"
 
 
@@ -381,13 +385,12 @@ def test_malformed_sct_list_fails() -> None:
                        critical=False)
         .sign(pki.inter_key, hashes.SHA256())
     )
-    with pytest.raises(VerificationError, match="malformed SCT list") as info:
-        sct.verify_scts(leaf, pki.inter, [])
-    assert info.value.step == "sct"
+    with pytest.raises(ValueError, match="SCT list"):  # refused when the certificate is read, before any step
+        ours(leaf)
 
 
 def test_malformed_othername_san_fails() -> None:
-    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=x509.OtherName(OTHERNAME_SAN, b"\x02\x01\x05"))  # an INTEGER, not a UTF8String
+    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=x509.OtherName(x509.ObjectIdentifier(OTHERNAME_SAN), b"\x02\x01\x05"))  # an INTEGER, not a UTF8String
     with pytest.raises(VerificationError, match="malformed otherName SAN") as info:
         summarise(cert)
     assert info.value.step == "identity"

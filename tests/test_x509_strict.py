@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 import cert_corpus
 from helpers import CPYTHON, SHIPPED, need_shared, run_json, skip_by_design
 from sigstore_offline import _der as der
-from sigstore_offline import _x509
+from sigstore_offline import _certificate, _x509
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.model import load_certificate
 from sigstore_offline.trust.trusted_root import parse_trusted_root
@@ -391,7 +391,7 @@ def leaf() -> Node:
 def test_tree_round_trip_is_exact(leaf: Node) -> None:
     """The rebuild helper itself: an unchanged tree encodes to the very same bytes."""
     assert encode(leaf) == leaf_der()
-    assert _x509.load(encode(leaf)).serial_number
+    assert _certificate.load(encode(leaf)).serial_number
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))
@@ -458,7 +458,7 @@ def _rsa_certificate() -> bytes:
 def test_rsa_public_key_must_be_der_too() -> None:
     """An RSA subjectPublicKey holds DER (RFC 3279 2.3.1): a padded modulus is refused."""
     data = _rsa_certificate()
-    _x509.load(data)
+    _certificate.load(data)
     cert = tree(der.parse(data))
     spki = at(cert, 0, 6)
     tag, content = spki[1][1]  # type: ignore[index]
@@ -543,23 +543,16 @@ def test_pem_certificate_refuses_other_text(text: bytes) -> None:
         _x509.pem_certificate(text)
 
 
-def test_cryptography_must_read_exactly_the_input(leaf: Node, monkeypatch: pytest.MonkeyPatch) -> None:
-    """load()'s second half: a library that re-encodes (as 3.4.8 does on BER) is caught even when
-    the strict reader passed the bytes. Simulated: the library hands back another certificate."""
-    other = root_certificate_ders()[-1]
-    real = x509.load_der_x509_certificate
-    monkeypatch.setattr(x509, "load_der_x509_certificate", lambda data, *a: real(other))
-    with pytest.raises(der.DERError, match="cryptography re-encodes it"):
-        _x509.load(encode(leaf))
-
-
 def test_every_certificate_in_every_corpus_is_canonical() -> None:
-    """Every real certificate here (trust roots, CPython, conformance, PyPI, GitHub, TUF) loads."""
+    """Every real certificate here (trust roots, CPython, conformance, PyPI, GitHub, TUF) loads,
+    and cryptography reads the same TBSCertificate and extensions from it
+    (tests/test_certificate_fields.py compares every field)."""
     need_shared(CPYTHON)
     found = [(where, data) for where, data in cert_corpus.certificates() if _shaped_like_a_certificate(data)]
     assert len(found) >= 430
     for where, data in found:
-        cert = _x509.load(data, where)
+        _certificate.load(data, where)
+        cert = x509.load_der_x509_certificate(data)
         layout = _x509.check(data)
         assert layout.tbs == cert.tbs_certificate_bytes
         assert [e.oid for e in layout.extensions] == [e.oid.dotted_string for e in cert.extensions]
@@ -812,28 +805,3 @@ def test_the_memo_gives_what_a_fresh_read_gives(monkeypatch: pytest.MonkeyPatch)
     for _ in range(2):
         assert [read(data) for data in found] == fresh
         assert len(_x509._KNOWN) <= 5
-
-
-def test_der_of_gives_the_loaded_bytes_and_never_a_stale_entry() -> None:
-    """der_of returns the bytes load() proved a certificate reads (the very object, not a new
-    encoding); for a certificate load() did not return, or one it has forgotten, cryptography's
-    encoding -- an id reused by another object never yields the old bytes."""
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    need_shared(CPYTHON)
-    data = leaf_der()
-    loaded = _x509.load(bytes(data))
-    assert _x509.der_of(loaded) == data and _x509.der_of(loaded) is _x509._LOADED[id(loaded)][1]
-    direct = x509.load_der_x509_certificate(data)
-    assert id(direct) not in _x509._LOADED and _x509.der_of(direct) == direct.public_bytes(Encoding.DER)
-    # An entry whose id now belongs to another object is not used for it.
-    _x509._LOADED[id(direct)] = (loaded, b"not this certificate")
-    try:
-        assert _x509.der_of(direct) == data
-    finally:
-        del _x509._LOADED[id(direct)]
-    # Bounded: the oldest entries go, and a forgotten certificate is encoded again.
-    for _ in range(_x509._LOADED_MAX + 1):
-        _x509.load(bytes(data))
-    assert len(_x509._LOADED) <= _x509._LOADED_MAX and id(loaded) not in _x509._LOADED
-    assert _x509.der_of(loaded) == data

@@ -75,6 +75,11 @@ RFC822_NAME = 0x81
 URI = 0x86
 
 
+# GeneralName forms no supported cryptography decodes either; a certificate naming its subject so
+# is refused when loaded.
+_UNSUPPORTED_GENERAL_NAMES = {0xA3: "x400Address", 0xA5: "ediPartyName"}
+
+
 class OtherName(NamedTuple):
     """An otherName SAN: its type-id and the DER of the value inside the ``[0] EXPLICIT``."""
 
@@ -316,6 +321,8 @@ def _general_names(value: bytes) -> Tuple[GeneralName, ...]:
             if len(inner) != 1:
                 raise DERError("otherName.value: expected one element inside [0]")
             names.append(GeneralName(OTHER_NAME, OtherName(type_id, inner[0].raw)))
+        elif item.tag in _UNSUPPORTED_GENERAL_NAMES:
+            raise DERError(f"SubjectAltName: {_UNSUPPORTED_GENERAL_NAMES[item.tag]} is not supported")
         else:
             names.append(GeneralName(item.tag, item.content))
     return tuple(names)

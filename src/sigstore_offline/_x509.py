@@ -441,6 +441,29 @@ def _name(data: bytes, node: Node, what: str) -> None:
             fields = pair[4]
             if pair[0] != der.SEQUENCE or fields is None or len(fields) != 2 or fields[0][0] != der.OID:
                 _fields(pair, f"{what}: AttributeTypeAndValue", _ATTRIBUTE)  # raises, naming what is wrong
+            _attribute_value(data, fields[0], fields[1], what)
+
+
+# An attribute's value is a string type (X.520's DirectoryString and the PrintableString,
+# IA5String, NumericString, VisibleString and UniversalString some attributes use), or, for
+# x500UniqueIdentifier only, a BIT STRING: what every supported cryptography decodes into a
+# NameAttribute, so a Name reads the same everywhere it is shown.
+_STRING_TAGS = frozenset({0x0C, 0x12, 0x13, 0x14, 0x16, 0x1A, 0x1C, BMP_STRING})
+_UNIQUE_IDENTIFIER = "2.5.4.45"
+_COUNTRY_NAMES = ("2.5.4.6", "1.3.6.1.4.1.311.60.2.1.3")  # countryName, jurisdictionCountryName
+
+
+def _attribute_value(data: bytes, type_node: Node, value: Node, what: str) -> None:
+    tag = value[0] & 0xDF  # a constructed string is X.690's problem (_rule), reported as such
+    if tag in _STRING_TAGS:
+        size = value[3] - value[2]
+        characters = size // 2 if tag == BMP_STRING else size // 4 if tag == 0x1C else size
+        if characters != 2 and _oid(data, type_node, f"{what}: attribute type") in _COUNTRY_NAMES:
+            raise DERError(f"{what}: a country name is a 2-letter code (X.520, RFC 5280 appendix A)")
+        return
+    if tag == der.BIT_STRING and _oid(data, type_node, f"{what}: attribute type") == _UNIQUE_IDENTIFIER:
+        return
+    raise DERError(f"{what}: attribute value is {der.tag_name(tag)}, not a string type")
 
 
 def _set_of_order(data: bytes, items: List[Node], what: str) -> None:
@@ -547,19 +570,19 @@ def _extension_value(oid: str, data: bytes, start: int, end: int) -> None:
             _general_names(data, element, "GeneralNames", start)
         elif oid == _BASIC_CONSTRAINTS:
             if element[0] != der.SEQUENCE:
-                raise DERError(f"{what}: expected SEQUENCE, found {der.tag_name(element[0])}")
+                raise DERError(f"expected SEQUENCE, found {der.tag_name(element[0])}")
             items = element[4]
             if items and items[0][0] == der.BOOLEAN and data[items[0][2] : items[0][3]] == b"\x00":
                 raise DERError("cA FALSE is the DEFAULT and must be omitted")
         elif oid == _KEY_USAGE:
             if element[0] != der.BIT_STRING:
-                raise DERError(f"{what}: expected BIT STRING, found {der.tag_name(element[0])}")
+                raise DERError(f"expected BIT STRING, found {der.tag_name(element[0])}")
             content = data[element[2] : element[3]]
             if len(content) > 1 and not (content[-1] >> content[0]) & 1:
                 raise DERError("KeyUsage has trailing zero bits (X.690 11.2.2)")
         elif oid == _AUTHORITY_KEY_ID:
             if element[0] != der.SEQUENCE:
-                raise DERError(f"{what}: expected SEQUENCE, found {der.tag_name(element[0])}")
+                raise DERError(f"expected SEQUENCE, found {der.tag_name(element[0])}")
             for item in element[4]:
                 if item[0] not in (0x80, 0xA1, 0x82):
                     raise DERError(f"unexpected {der.tag_name(item[0])} in AuthorityKeyIdentifier")
