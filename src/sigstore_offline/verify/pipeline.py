@@ -37,7 +37,6 @@ from ..model import Bundle, DsseEnvelope, MessageSignature, PublicKey, TlogEntry
 from ..policy import SignerPolicy, summarise
 from ..trust.trusted_root import Authority, LogKey, TrustedRoot
 from . import certchain, checkpoint, dsse, merkle, sct, tlog
-from .rfc3161 import verify_timestamp
 
 __all__ = ["Artifact", "Verified", "verify", "verify_without_logs"]
 
@@ -322,10 +321,7 @@ def _step3_times(
     """Step 3: the verified times (RFC 3161 timestamps, SET-covered integrated times), each log
     entry's evidence, and why the verdict is weaker (None unless ``allow_no_tlog`` let a bundle
     without any log entry through)."""
-    times: _Times = []
-    for token in bundle.rfc3161_timestamps:
-        stamp = verify_timestamp(token, signature=bundle.signature, authorities=root.timestamp_authorities)
-        times.append(("timestamp", stamp.time))
+    times: _Times = _timestamp_times(bundle, root)
     if not bundle.tlog_entries and not allow_no_tlog:
         raise VerificationError("the bundle has no transparency-log entry", step=Step.TLOG)
     logs: _Logs = []
@@ -353,6 +349,17 @@ def _step3_times(
                     step=Step.TLOG,
                 )
     return times, logs, weaker
+
+
+def _timestamp_times(bundle: Bundle, root: TrustedRoot) -> _Times:
+    """The times the bundle's RFC 3161 timestamps verify (``verify/rfc3161.py``, read only for a
+    bundle that carries one: most carry none, and a cold start need not import it)."""
+    if not bundle.rfc3161_timestamps:
+        return []
+    from .rfc3161 import verify_timestamp
+
+    return [("timestamp", verify_timestamp(token, signature=bundle.signature, authorities=root.timestamp_authorities).time)
+            for token in bundle.rfc3161_timestamps]
 
 
 def _step4_chain(
@@ -478,10 +485,7 @@ def verify_without_logs(
             " is required, and the bundle has none",
             step=Step.TIMESTAMP,
         )
-    times: List[Tuple[str, datetime.datetime]] = []
-    for token in bundle.rfc3161_timestamps:
-        stamp = verify_timestamp(token, signature=bundle.signature, authorities=trusted_root.timestamp_authorities)
-        times.append(("timestamp", stamp.time))
+    times = _timestamp_times(bundle, trusted_root)
     for _, moment in times:
         _find_authority(bundle.certificate, bundle.chain, trusted_root, moment)
     identity, issuer = _step6_identity(bundle.certificate, policy)
