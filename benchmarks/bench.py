@@ -67,20 +67,33 @@ def _manifest() -> List[dict]:
     return json.loads((CPYTHON / "manifest.json").read_text())
 
 
+PRIMITIVES = ("from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils; "
+              "from cryptography.hazmat.primitives import hashes; ec.ECDSA(hashes.SHA256())")
+
+
 def cold_cli(runs: int) -> Dict[str, Dict[str, float]]:
     item = next(i for i in _manifest() if i["artifact"] == "Python-3.14.0.tgz")
     home = tempfile.mkdtemp(prefix="bench-home-")
     env = _child_env(HOME=home, XDG_CACHE_HOME=home, XDG_DATA_HOME=home)
     common = ["--bundle", str(CPYTHON / item["bundle"]), "--cert-identity", item["identity"],
               "--cert-oidc-issuer", item["issuer"], item["digest"]]
+    python = str(VENV_BIN / "python")
     tools = {
         "verify-offline": [str(VENV_BIN / "verify-offline"), *common],
         "sigstore-python": [str(VENV_BIN / "sigstore"), "verify", "identity", "--offline", *common],
+        # What any verifier pays before its own code runs: the interpreter, then the interpreter
+        # importing the cryptography primitives a verification needs (EC, Ed25519, RSA, hashes).
+        "interpreter": [python, "-s", "-c", "pass"],
+        "primitives": [python, "-s", "-c", PRIMITIVES],
     }
     results: Dict[str, Dict[str, float]] = {}
-    for name, argv in tools.items():
+    for argv in tools.values():
         _child_run(argv, env)  # warm the page cache, not the process
-        samples = [_child_run(argv, env) for _ in range(runs)]
+    every: Dict[str, List[Tuple[float, int, int]]] = {name: [] for name in tools}
+    for _ in range(runs):  # alternating, so a busy moment of the machine costs every tool alike
+        for name, argv in tools.items():
+            every[name].append(_child_run(argv, env))
+    for name, samples in every.items():
         codes = {code for _, code, _ in samples}
         if codes != {0}:
             raise SystemExit(f"{name} did not verify Python-3.14.0.tgz (exit {codes})")
@@ -353,27 +366,26 @@ size limit: `benchmarks/memory.py`, `docs/memory.md`.
 
 ## Reading the figures
 
-* **Cold CLI** ({_verdict(vo['median_s'] / sp['median_s'] <= 0.125)}). A run is mostly start-up: the
-  interpreter and `import cryptography.x509` (ADR 0008 measures it and keeps it: reading names,
-  SANs and extensions ourselves would put identity-deciding code outside `cryptography`). `--help`,
-  `--version` and usage errors import no `cryptography` at all (`tests/test_startup.py`).
-  What would move it: 1/8 of sigstore-python's run is {sp['median_s']*1000/8:.0f} ms, about what the
-  interpreter and `cryptography`'s EC primitives take to start; only a verify path that never
-  imports `cryptography.x509` (reading the leaf with `_x509` alone, ADR 0008's open question) could
-  come near it.
+* **Cold CLI** ({_verdict(vo['median_s'] / sp['median_s'] <= 0.125)}). A run is mostly start-up. In the
+  same run, the interpreter alone (`python -s -c pass`) takes {cold['interpreter']['median_s']*1000:.0f} ms and the interpreter
+  importing the `cryptography` primitives a verification needs (EC, Ed25519, RSA, hashes, one
+  `ECDSA` object, which loads the OpenSSL backend) {cold['primitives']['median_s']*1000:.0f} ms: {cold['primitives']['median_s']/sp['median_s']:.3f} of
+  sigstore-python's run before any verifier code. The remaining {(vo['median_s'] - cold['primitives']['median_s'])*1000:.0f} ms are our modules, the
+  standard library they use (`argparse`, `json`, `pathlib`, `typing`) and the verification itself
+  (about 6 ms, `cProfile`). Certificates are read by the project's own reader, so the verify
+  path imports neither `cryptography.x509` nor its serialization package (ADR 0008, checked by
+  `tests/test_startup.py`); RFC 3161 code is imported only for a bundle with a timestamp, and
+  `--help`, `--version` and usage errors import no `cryptography` at all.
 * **In-process against the floor** ({_verdict(flo['seconds'] / bvo['seconds'] >= 0.8)}). The floor is the
   pass's own signature checks replayed alone (`benchmarks/profile_pass.py` gives the same share as
-  paired ratios, and the time outside the checks per bundle). Outside them: loading the leaf
+  paired ratios, and the time outside the checks per bundle). Outside them: reading the leaf
   (`_x509.check`, one pass over the bytes that does not re-read the elements earlier leaves of the
-  same CA had; `cryptography`'s two re-encodings compared with the input, ADR 0008; its decoded
-  fields and key), the bundle's JSON and base64, and the steps' own work: the log entry's body and
-  SET payload, the checkpoint note, the SCT's precertificate, the identity. Every measured pass
-  starts with the verifier's memos emptied (`forget_memos`), as a fresh batch run would: a second
-  pass over the same bundles would otherwise find each leaf's issuance signature and DER reading
-  remembered. Beyond `cryptography`'s own per-leaf work the rest is interpreter time spread over
-  the steps. What would move it: checking the leaf's issuance over `_x509`'s TBS bytes and key
-  instead of loading a `cryptography` certificate (which re-encodes twice and decodes its fields),
-  the same trade-off as the cold start.
+  same CA had, then the fields `_certificate` decodes and the key built from its point), the
+  bundle's JSON and base64, and the steps' own work: the log entry's body and SET payload, the
+  checkpoint note, the SCT's precertificate, the identity. Every measured pass starts with the
+  verifier's memos emptied (`forget_memos`), as a fresh batch run would: a second pass over the
+  same bundles would otherwise find each leaf's issuance signature and DER reading remembered.
+  The rest is interpreter time spread over the steps (see the profile above).
 * **`--manifest`** ({_verdict(mvo['per_s'] / msp['per_s'] >= 4)} against sigstore-python's loop;
   {_verdict(mv1['seconds'] / mvo['seconds'] >= 1.8)} for the scaling from 1 to 2 workers). Workers
   are forked after the trust root is parsed and take fixed chunks; the parent's start-up and the

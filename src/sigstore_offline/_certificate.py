@@ -45,6 +45,9 @@ RSASSA_PSS = "1.2.840.113549.1.1.10"
 # KeyUsage bits (RFC 5280 4.2.1.3), numbered from the first octet's most significant bit.
 DIGITAL_SIGNATURE = 0
 KEY_CERT_SIGN = 5
+_KEY_AGREEMENT = 4
+_ENCIPHER_ONLY = 7
+_DECIPHER_ONLY = 8
 
 # The signature algorithms whose hash cryptography's x509 module names (RSA PKCS #1 v1.5 and
 # ECDSA); Ed25519 signs without a separate hash. Any other is UnsupportedAlgorithm.
@@ -282,8 +285,8 @@ def _basic_constraints(value: bytes) -> BasicConstraints:
     fields.done()
     ca = der.boolean(ca_field, "BasicConstraints.cA") if ca_field is not None else False
     path_length = der.integer(length_field, "BasicConstraints.pathLenConstraint") if length_field is not None else None
-    if path_length is not None and (path_length < 0 or not ca):
-        raise DERError("BasicConstraints: pathLenConstraint must be non-negative and only for a CA")
+    if path_length is not None and (path_length < 0 or path_length >= 1 << 64 or not ca):
+        raise DERError("BasicConstraints: pathLenConstraint must be non-negative, below 2**64, and only for a CA")
     return BasicConstraints(ca, path_length)
 
 
@@ -295,6 +298,8 @@ def _key_usage(value: bytes) -> int:
         for bit in range(8):
             if octet & (0x80 >> bit):
                 bits |= 1 << (index * 8 + bit)
+    if bits & (1 << _ENCIPHER_ONLY | 1 << _DECIPHER_ONLY) and not bits & 1 << _KEY_AGREEMENT:
+        raise DERError("KeyUsage: encipherOnly and decipherOnly mean nothing without keyAgreement (RFC 5280 4.2.1.3)")
     return bits
 
 

@@ -261,8 +261,9 @@ def _check(data: bytes) -> Layout:
     if data[inner_algorithm[1] : inner_algorithm[3]] != data[outer_algorithm[1] : outer_algorithm[3]]:
         raise DERError("signatureAlgorithm differs from TBSCertificate.signature (RFC 5280 4.1.1.2)")
     signature_oid = _known(inner_algorithm, "algorithm")
+    parameters_problem = ""
     if signature_oid is None:
-        signature_oid = _algorithm(data, _open(data, inner_algorithm), "TBSCertificate.signature")
+        signature_oid, parameters_problem = _signature_algorithm(data, _open(data, inner_algorithm))
     if _known(issuer, "name") is None:
         _name(data, _open(data, issuer), "issuer")
     window = []
@@ -284,6 +285,8 @@ def _check(data: bytes) -> Layout:
         extensions = _extensions(data, sequence, fresh)
     if problem:  # X.690's rules for every element: after the shape, whose messages say more
         raise DERError(problem)
+    if parameters_problem:
+        raise DERError(parameters_problem)
     if data[signature_value[2]] != 0:
         raise DERError("signatureValue: unused bits in the BIT STRING")
     # Two BIT STRINGs hold DER themselves: an ECDSA signature (RFC 5758 3.2) and an RSA key (RFC 3279 2.3.1).
@@ -400,6 +403,25 @@ def _oid(data: bytes, node: Node, what: str) -> str:
 def _algorithm(data: bytes, node: Node, what: str) -> str:
     oid, _ = _fields(node, what, _ALGORITHM)
     return _oid(data, oid, f"{what}.algorithm")
+
+
+# Signature algorithms whose AlgorithmIdentifier has no parameters (ECDSA: RFC 5758 3.2; Ed25519:
+# RFC 8410 3), and those whose parameters are absent or NULL (RSA PKCS #1 v1.5: RFC 4055 5).
+_NO_PARAMETERS = frozenset(_ECDSA_SIGNATURES + ("1.2.840.10045.4.3.1", "1.2.840.10045.4.1", "1.3.101.112", "1.3.101.113"))
+_NULL_OR_NO_PARAMETERS = frozenset("1.2.840.113549.1.1." + arc for arc in ("4", "5", "11", "12", "13", "14"))
+
+
+def _signature_algorithm(data: bytes, node: Node) -> Tuple[str, str]:
+    """The certificate's signature algorithm, and what is wrong with its parameters ("" if they
+    are as its RFC requires; raised after X.690's rules, which say more about malformed ones)."""
+    what = "TBSCertificate.signature"
+    oid_node, parameters = _fields(node, what, _ALGORITHM)
+    oid = _oid(data, oid_node, f"{what}.algorithm")
+    if parameters is not None and (
+        oid in _NO_PARAMETERS or (oid in _NULL_OR_NO_PARAMETERS and data[parameters[1] : parameters[3]] != b"\x05\x00")
+    ):
+        return oid, f"{what}: algorithm {oid} takes no parameters" + (" but NULL" if oid in _NULL_OR_NO_PARAMETERS else "")
+    return oid, ""
 
 
 def _integers(data: bytes, bit_string: Node, count: int, what: str) -> None:
