@@ -16,9 +16,10 @@ The verify path reads certificates with the project's own DER reader (``_x509.ch
    not decide on: a Name's attribute values (cryptography decodes the strings of a Name and
    refuses, say, a PrintableString with a character outside its alphabet; the verifier compares
    Names as bytes and never decodes them), an extension the verifier does not read (the
-   authority key identifier, the SCT list's TLS content, ...), or a GeneralName choice the
-   verifier does not read (x400Address, ediPartyName, iPAddress of another length than 4 or
-   16). Such a refusal is located by rebuilding the certificate without that part, and the
+   authority key identifier, the SCT list's TLS content, ...), a GeneralName choice the
+   verifier does not read (x400Address, ediPartyName, an iPAddress neither 4 nor 16 octets
+   long), or an OBJECT IDENTIFIER arc of 2**28 or more, which cryptography 36 and 38 cannot
+   hold (the newest reads any). Such a refusal is located by rebuilding the certificate without that part, and the
    remaining fields are still compared. A refusal of BasicConstraints, KeyUsage,
    ExtendedKeyUsage, SubjectAltName's rfc822Name/URI/otherName, SubjectKeyIdentifier, the
    validity, the serial number or the signature algorithm fails, printing the bytes -- except
@@ -213,7 +214,7 @@ def hash_name(get: Callable[[], Any]) -> Optional[str]:
         found = get()
     except UnsupportedAlgorithm:
         return "unsupported"
-    except ValueError:  # cryptography 41 and later: RSA-PSS without valid parameters
+    except ValueError:  # the newest cryptography: RSA-PSS without valid parameters
         return "malformed"
     return None if found is None else str(found.name)
 
