@@ -22,8 +22,9 @@ The verify path reads certificates with the project's own DER reader (``_x509.ch
    hold (the newest reads any). Such a refusal is located by rebuilding the certificate without that part, and the
    remaining fields are still compared. A refusal of BasicConstraints, KeyUsage,
    ExtendedKeyUsage, SubjectAltName's rfc822Name/URI/otherName, SubjectKeyIdentifier, the
-   validity, the serial number or the signature algorithm fails, printing the bytes -- except
-   the :data:`KNOWN` disagreements, each pinned by an xfail(strict=True) test below;
+   validity, the serial number or the signature algorithm fails, printing the bytes. (The fuzz
+   found three such cases, which the reader now refuses as cryptography does: see
+   ``test_refused_as_cryptography_refuses``);
 3. ``_certificate.public_key``: keys built from their parts equal ``load_der_public_key``'s;
    the rest goes to ``load_der_public_key``;
 4. every refusal of ``_certificate``'s own decoding, through ``model.load_certificate``.
@@ -454,26 +455,6 @@ def _signature_algorithm(ours: _certificate.Certificate) -> der.Element:
     return fields[2 if fields[0].tag == der.context(0) else 1]
 
 
-# Where ours accepts and cryptography refuses, in a field the verifier decides on: found by the
-# fuzz, each pinned by an xfail(strict=True) test below (test_known_disagreement_*), which asserts
-# what _certificate should do to agree. The fuzz lets these (and only these) refusals pass; once
-# _certificate agrees, the xfail test passes (XPASS, a failure), and its entry here goes too.
-KNOWN: Dict[str, Callable[[_certificate.Certificate], bool]] = {
-    # BasicConstraints.pathLenConstraint of 2**64 or more: cryptography reads it as a u64.
-    "path-length-past-u64": lambda ours: (
-        ours.basic_constraints is not None and (ours.basic_constraints.path_length or 0) >= 1 << 64
-    ),
-    # KeyUsage encipherOnly or decipherOnly without keyAgreement: cryptography's KeyUsage refuses it.
-    "encipher-decipher-without-key-agreement": lambda ours: (
-        ours.key_usage is not None and bool(ours.key_usage & 0x180) and not ours.key_usage & 0x10
-    ),
-    # signatureAlgorithm with parameters: cryptography 41 and later (50 here; 38.0.4 and before take
-    # any) want them absent for ECDSA, Ed25519, Ed448, DSA and the SHA-3 ones, absent or NULL for
-    # RSA PKCS #1 v1.5, RSASSA-PSS-params for PSS; ours reads the OID alone.
-    "signature-algorithm-parameters": lambda ours: len(_signature_algorithm(ours).children()) > 1,
-}
-
-
 def long_arcs(data: bytes) -> bool:
     """Does this cryptography read an OBJECT IDENTIFIER with an arc of 2**28 or more? Asked once,
     with certificate ``data`` given an ExtendedKeyUsage of 1.3.268435456: 36.0.1 and 38.0.4
@@ -505,13 +486,11 @@ def _arcs_in(value: bytes) -> List[int]:
     return arcs
 
 
-def known(ours: _certificate.Certificate) -> List[str]:
-    return [name for name, applies in KNOWN.items() if applies(ours)]
 
 
 def differential(data: bytes) -> Optional[str]:
     """None if ours refuses, or both agree, or cryptography refuses only what the verifier does not
-    decide on (module docstring) or a :data:`KNOWN` disagreement; else what differs. cryptography's
+    decide on (module docstring); else what differs. cryptography's
     warnings about what it reads (a Name attribute's length, ...) are not the question here."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -531,7 +510,7 @@ def _differential(data: bytes) -> Optional[str]:
         try:
             theirs = x509.load_der_x509_certificate(plain_names(data))
         except ValueError:
-            return None if known(ours) else f"cryptography refuses it, not for its Names: {exc}"
+            return f"cryptography refuses it, not for its Names: {exc}"
         names_refused = True
     problems = compare_core(ours, theirs, lenient_hash=True)
     if not names_refused:
@@ -563,8 +542,7 @@ def _decided_extensions(ours: _certificate.Certificate, data: bytes) -> List[str
                 continue
             if not long_arcs(source) and any(arc >= 1 << 28 for arc in _arcs_in(extension.value)):
                 continue  # a limit of that cryptography, not a disagreement: the newest reads them
-            if not known(ours):
-                problems.append(f"cryptography refuses extension {extension.oid} that ours accepts: {exc}")
+            problems.append(f"cryptography refuses extension {extension.oid} that ours accepts: {exc}")
             continue
         problems += compare_extensions(ours, extensions, only=frozenset({extension.oid}))
     return problems
@@ -773,51 +751,38 @@ def _with_extension(dotted: str, value: bytes, critical: Optional[bool] = None) 
     return lambda cert: put_extension(cert, dotted, value, critical)
 
 
-_KNOWN_CASES = {
-    "path-length-past-u64": _with_extension(
-        _certificate.BASIC_CONSTRAINTS, der.tlv(der.SEQUENCE, der.tlv(der.BOOLEAN, b"\xff") + integer(1 << 64)), True
-    ),
-    "encipher-decipher-without-key-agreement": _with_extension(
-        _certificate.KEY_USAGE, der.tlv(der.BIT_STRING, b"\x00\x81"), True  # digitalSignature, encipherOnly
-    ),
-    "signature-algorithm-parameters": _with_signature_algorithm(oid("1.2.840.10045.4.3.3") + der.tlv(der.NULL, b"")),
+# What the differential fuzz found ours accepting and cryptography refusing, in fields the verifier
+# decides on; the reader refuses each now, with its reason.
+_AGREED_REFUSALS = {
+    "path-length-past-u64": (_with_extension(
+        _certificate.BASIC_CONSTRAINTS, der.tlv(der.SEQUENCE, der.tlv(der.BOOLEAN, b"\xff") + integer(1 << 64)), True),
+        r"pathLenConstraint must be non-negative, below 2\*\*64"),
+    "encipher-decipher-without-key-agreement": (_with_extension(
+        _certificate.KEY_USAGE, der.tlv(der.BIT_STRING, b"\x00\x81"), True),  # digitalSignature, encipherOnly
+        r"encipherOnly and decipherOnly mean nothing without keyAgreement"),
+    "signature-algorithm-parameters": (_with_signature_algorithm(oid("1.2.840.10045.4.3.3") + der.tlv(der.NULL, b"")),
+                                       r"algorithm 1\.2\.840\.10045\.4\.3\.3 takes no parameters"),
 }
-
-
-@pytest.mark.xfail(
-    strict=True, raises=pytest.fail.Exception,  # only "DID NOT RAISE" below, nothing else
-    reason="_certificate accepts what cryptography refuses (KNOWN in this file); fix pending",
-)
-@pytest.mark.parametrize("name", sorted(KNOWN))
-def test_known_disagreement(leaf: bytes, name: str) -> None:
-    """Each :data:`KNOWN` disagreement: a real leaf with that one change, which cryptography
-    refuses (the newest; older ones too but for signature-algorithm-parameters) and ours should
-    refuse too. Passes, and so fails as XPASS, once ``_certificate`` agrees."""
-    data = _leaf_with(leaf, _KNOWN_CASES[name])
-    assert known(_certificate.load(data)) == [name]  # the case is the one the entry describes
-    with pytest.raises(ValueError):
-        load_certificate(data, "leaf")
-
-
-# The cryptography versions that refuse each KNOWN case (of the lanes': 3.4.8, 36.0.1, 38.0.4, 50.0.2).
+# The cryptography versions that refuse each (of the lanes': 3.4.8, 36.0.1, 38.0.4, 50.0.2).
 _REFUSED_FROM = {
     "path-length-past-u64": (35, 0),  # 3.4.8 (OpenSSL) reads it as a big integer
     "encipher-decipher-without-key-agreement": (0, 0),
-    "signature-algorithm-parameters": (50, 0),  # 38.0.4 and before take any parameters
+    "signature-algorithm-parameters": (41, 0),  # 38.0.4 and before take any parameters
 }
 
 
-def test_known_disagreement_cases_are_accepted_today(leaf: bytes) -> None:
-    """The other half of the xfail tests above: today ours accepts each case, and cryptography
-    refuses it (the versions in :data:`_REFUSED_FROM`); when ``_certificate`` is fixed, this test
-    goes with the KNOWN entry."""
-    for name, change in _KNOWN_CASES.items():
-        data = _leaf_with(leaf, change)
-        assert known(load_certificate(data, "leaf")) == [name]
-        if CRYPTOGRAPHY >= _REFUSED_FROM[name]:
-            with pytest.raises(ValueError), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                x509.load_der_x509_certificate(data).extensions  # noqa: B018
+@pytest.mark.parametrize("name", sorted(_AGREED_REFUSALS))
+def test_refused_as_cryptography_refuses(leaf: bytes, name: str) -> None:
+    """A real leaf with one such change: the loader refuses it, naming why (and cryptography
+    does too, on the versions of :data:`_REFUSED_FROM`)."""
+    change, problem = _AGREED_REFUSALS[name]
+    data = _leaf_with(leaf, change)
+    with pytest.raises(ValueError, match=problem):
+        load_certificate(data, "leaf")
+    if CRYPTOGRAPHY >= _REFUSED_FROM[name]:
+        with pytest.raises(ValueError), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x509.load_der_x509_certificate(data).extensions  # noqa: B018
 
 
 # --- 3. public keys ---------------------------------------------------------------------------
@@ -924,9 +889,9 @@ def test_unusable_keys_are_refused() -> None:
 @pytest.mark.parametrize(
     ("dotted", "value", "problem"),
     [
-        (_certificate.BASIC_CONSTRAINTS, der.tlv(der.SEQUENCE, integer(0)), "pathLenConstraint must be non-negative and only for a CA"),
+        (_certificate.BASIC_CONSTRAINTS, der.tlv(der.SEQUENCE, integer(0)), r"pathLenConstraint must be non-negative, below 2\*\*64, and only for a CA"),
         (_certificate.BASIC_CONSTRAINTS, der.tlv(der.SEQUENCE, der.tlv(der.BOOLEAN, b"\xff") + integer(-1)),
-         "pathLenConstraint must be non-negative and only for a CA"),
+         r"pathLenConstraint must be non-negative, below 2\*\*64, and only for a CA"),
         (_certificate.EXTENDED_KEY_USAGE, der.tlv(der.SEQUENCE, b""), r"ExtendedKeyUsage: empty"),
         (_certificate.SUBJECT_ALT_NAME, der.tlv(der.SEQUENCE, der.tlv(0xA0, oid("1.2.3") + der.tlv(0xA0, b""))),
          r"otherName\.value: 0 elements, expected 1"),

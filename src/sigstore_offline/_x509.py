@@ -406,9 +406,19 @@ def _algorithm(data: bytes, node: Node, what: str) -> str:
 
 
 # Signature algorithms whose AlgorithmIdentifier has no parameters (ECDSA: RFC 5758 3.2; Ed25519:
-# RFC 8410 3), and those whose parameters are absent or NULL (RSA PKCS #1 v1.5: RFC 4055 5).
-_NO_PARAMETERS = frozenset(_ECDSA_SIGNATURES + ("1.2.840.10045.4.3.1", "1.2.840.10045.4.1", "1.3.101.112", "1.3.101.113"))
-_NULL_OR_NO_PARAMETERS = frozenset("1.2.840.113549.1.1." + arc for arc in ("4", "5", "11", "12", "13", "14"))
+# RFC 8410 3), and those whose parameters are absent or NULL (RSA PKCS #1 v1.5: RFC 4055 5); as
+# cryptography 41 and later require.
+# DSA (RFC 5758 3.1) and the SHA-3 ones (RFC 9688) too.
+_NIST_SIGNATURES = "2.16.840.1.101.3.4.3."
+_RSASSA_PSS = "1.2.840.113549.1.1.10"
+_NO_PARAMETERS = frozenset(
+    _ECDSA_SIGNATURES + ("1.2.840.10045.4.3.1", "1.2.840.10045.4.1", "1.3.101.112", "1.3.101.113", "1.2.840.10040.4.3")
+    + tuple(_NIST_SIGNATURES + str(arc) for arc in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12))
+)
+_NULL_OR_NO_PARAMETERS = frozenset(
+    tuple("1.2.840.113549.1.1." + arc for arc in ("4", "5", "11", "12", "13", "14"))
+    + tuple(_NIST_SIGNATURES + str(arc) for arc in (13, 14, 15, 16))
+)
 
 
 def _signature_algorithm(data: bytes, node: Node) -> Tuple[str, str]:
@@ -421,6 +431,8 @@ def _signature_algorithm(data: bytes, node: Node) -> Tuple[str, str]:
         oid in _NO_PARAMETERS or (oid in _NULL_OR_NO_PARAMETERS and data[parameters[1] : parameters[3]] != b"\x05\x00")
     ):
         return oid, f"{what}: algorithm {oid} takes no parameters" + (" but NULL" if oid in _NULL_OR_NO_PARAMETERS else "")
+    if oid == _RSASSA_PSS and (parameters is None or parameters[0] != der.SEQUENCE):
+        return oid, f"{what}: RSASSA-PSS needs its RSASSA-PSS-params (RFC 4055 3.1)"
     return oid, ""
 
 
