@@ -239,3 +239,57 @@ def test_authority_search_skips_other_names_and_reports_its_own() -> None:
     assert "is not signed by" in info.value.message and "no CA in the trusted root" not in info.value.message
     with pytest.raises(VerificationError, match="no CA in the trusted root issued it"):
         _find_authority(ours(named.leaf), (), root([other_inter, other.root]), AT)
+
+
+def test_issuer_name_must_be_the_ca_subject_byte_for_byte() -> None:
+    """Name chaining compares the encodings (ADR 0008): a leaf signed with the right key, whose
+    issuer names the CA by the same text as a PrintableString where the CA's subject has a
+    UTF8String, does not chain, though cryptography's Name equality finds the two equal. With the
+    CA's own encoding, the same leaf chains."""
+    from cryptography.x509.name import _ASN1Type
+    from cryptography.x509.oid import NameOID
+
+    pki = PKI()
+    printable = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "inter", _type=_ASN1Type.PrintableString)])
+    assert printable == pki.inter.subject and printable.public_bytes() != pki.inter.subject.public_bytes()
+
+    def leaf(issuer: x509.Name) -> x509.Certificate:
+        return (
+            x509.CertificateBuilder().subject_name(cert_name("leaf")).issuer_name(issuer)
+            .public_key(pki.leaf_key.public_key()).serial_number(9)
+            .not_valid_before(T0 - datetime.timedelta(days=1)).not_valid_after(T0 + datetime.timedelta(days=1))
+            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
+            .sign(pki.inter_key, hashes.SHA256())
+        )
+
+    _fails(leaf(printable), pki.chain, "is not signed by")
+    _verify(leaf(pki.inter.subject), pki.chain)
+    # The pipeline's search says why no CA of the trusted root matched.
+    from sigstore_offline.trust.trusted_root import Authority, TrustedRoot, ValidityWindow
+    from sigstore_offline.verify.pipeline import _find_authority
+
+    always = ValidityWindow(T0 - datetime.timedelta(days=3650), None)
+    trusted = TrustedRoot((), (), (Authority("https://ca.test", "", tuple(ours(c) for c in pki.chain), always),), (), "", "t")
+    with pytest.raises(VerificationError, match="https://ca.test has that name as text but encoded differently"):
+        _find_authority(ours(leaf(printable)), (), trusted, AT)
+
+
+def test_signature_algorithm_must_fit_the_issuers_key() -> None:
+    """A leaf whose signatureAlgorithm says RSA (sha256WithRSAEncryption) but whose signature is
+    the issuer's ECDSA over the TBS does not chain: the algorithm named must be the one the
+    issuer's key makes. The same TBS, named ECDSA, chains."""
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_keys
+    from testinstance import der as w
+
+    pki = PKI()
+    fields = ours(pki.leaf).layout.tbs_fields
+    position = 2 if fields[0].tag == 0xA0 else 1
+
+    def leaf_naming(algorithm: bytes) -> x509.Certificate:
+        tbs = w.seq(*(algorithm if i == position else f.raw for i, f in enumerate(fields)))
+        signature = pki.inter_key.sign(tbs, ec_keys.ECDSA(hashes.SHA256()))
+        return x509.load_der_x509_certificate(w.seq(tbs, algorithm, w.tlv(0x03, b"\x00" + signature)))
+
+    _fails(leaf_naming(w.seq(w.oid("1.2.840.113549.1.1.11"), w.tlv(0x05, b""))), pki.chain, "is not signed by")
+    _verify(leaf_naming(w.seq(w.oid("1.2.840.10045.4.3.2"))), pki.chain)

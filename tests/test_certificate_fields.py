@@ -762,12 +762,19 @@ _AGREED_REFUSALS = {
         r"encipherOnly and decipherOnly mean nothing without keyAgreement"),
     "signature-algorithm-parameters": (_with_signature_algorithm(oid("1.2.840.10045.4.3.3") + der.tlv(der.NULL, b"")),
                                        r"algorithm 1\.2\.840\.10045\.4\.3\.3 takes no parameters"),
+    "dsa-signature-algorithm-parameters": (
+        _with_signature_algorithm(oid("2.16.840.1.101.3.4.3.2") + der.tlv(der.NULL, b"")),
+        r"algorithm 2\.16\.840\.1\.101\.3\.4\.3\.2 takes no parameters"),
+    "rsa-pss-without-its-parameters": (_with_signature_algorithm(oid("1.2.840.113549.1.1.10") + der.tlv(der.NULL, b"")),
+                                       r"RSASSA-PSS needs its RSASSA-PSS-params"),
 }
 # The cryptography versions that refuse each (of the lanes': 3.4.8, 36.0.1, 38.0.4, 50.0.2).
 _REFUSED_FROM = {
     "path-length-past-u64": (35, 0),  # 3.4.8 (OpenSSL) reads it as a big integer
     "encipher-decipher-without-key-agreement": (0, 0),
     "signature-algorithm-parameters": (41, 0),  # 38.0.4 and before take any parameters
+    "dsa-signature-algorithm-parameters": (41, 0),
+    "rsa-pss-without-its-parameters": (41, 0),
 }
 
 
@@ -900,9 +907,14 @@ def test_unusable_keys_are_refused() -> None:
         (_certificate.SUBJECT_KEY_IDENTIFIER, integer(7), r"SubjectKeyIdentifier: expected OCTET STRING, found INTEGER"),
         (_certificate.SUBJECT_KEY_IDENTIFIER, der.tlv(der.SEQUENCE, der.tlv(der.OCTET_STRING, b"\x01")),
          r"SubjectKeyIdentifier: expected OCTET STRING, found SEQUENCE"),
+        # A KeyUsage of 3 octets, then of half a megabyte (its last bit set: DER has no trailing
+        # zero bits): refused at once, never read bit by bit.
+        (_certificate.KEY_USAGE, der.tlv(der.BIT_STRING, b"\x00\x80\x00\x01"), r"KeyUsage: 24 bits, more than the nine"),
+        (_certificate.KEY_USAGE, der.tlv(der.BIT_STRING, b"\x00\x80" + bytes(512 * 1024) + b"\x01"),
+         r"KeyUsage: 4194320 bits, more than the nine"),
     ],
     ids=["path-length-without-ca", "negative-path-length", "empty-eku", "other-name-empty", "other-name-two",
-         "ski-integer", "ski-sequence"],
+         "ski-integer", "ski-sequence", "key-usage-24-bits", "key-usage-half-a-megabyte"],
 )
 def test_certificate_decoding_refusals(leaf: bytes, dotted: str, value: bytes, problem: str) -> None:
     data = _leaf_with(leaf, _with_extension(dotted, value))

@@ -336,6 +336,17 @@ def test_leaf_eku_must_be_critical_and_sole_timestamping(eku: List[Any], critica
     fails(token, [bad], message="its certificate's extended key usage is not a critical, sole id-kp-timeStamping")
 
 
+def test_ski_signer_found_by_its_key_when_the_leaf_has_no_ski_extension() -> None:
+    """A SignerInfo naming its signer by subjectKeyIdentifier matches a leaf without that
+    extension by the SHA-1 of its key (RFC 5280 4.2.1.2 (1)); another key identifier does not."""
+    authority = tsa()
+    bare = Authority("https://tsa.test", "", _ours(authority.variant_leaf(ski=False), *authority.chain[1:]),
+                     ValidityWindow(T0, None))
+    assert _ours(authority.variant_leaf(ski=False))[0].subject_key_identifier is None
+    assert verify(built(sid="ski", ess="none"), [bare]).time == GEN
+    fails(built(sid="wrong-ski", ess="none"), [bare], message="the SignerInfo names key identifier")
+
+
 def test_chain_is_checked_at_gen_time() -> None:
     """A chain whose root does not sign the leaf fails even though the leaf key signed the token."""
     authority, other = tsa(), tsa(name="other-root.test")

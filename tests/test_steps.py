@@ -96,6 +96,19 @@ def test_othername_san_is_an_identity() -> None:
     Identity.build(san="user!example", issuer=ISSUER).check(summarise(cert))
 
 
+@pytest.mark.parametrize("san", [
+    x509.OtherName(x509.ObjectIdentifier("1.3.6.1.4.1.99999.7"), _utf8("user!example")),  # another otherName type
+    x509.DNSName("user.example"),  # neither an e-mail address nor a URI
+], ids=["other-othername-type", "dns-name"])
+def test_only_email_uri_and_fulcio_othername_sans_are_identities(san: Any) -> None:
+    text = "user!example" if isinstance(san, x509.OtherName) else "user.example"
+    cert = _leaf_with((OIDC_ISSUER_LEGACY, ISSUER.encode()), san=san)
+    assert summarise(cert).sans == ()
+    with pytest.raises(VerificationError, match="certificate identity is \\(none\\)") as info:
+        Identity.build(san=text, issuer=ISSUER).check(summarise(cert))
+    assert info.value.step == "identity"
+
+
 def test_policy_needs_exactly_one_of_each() -> None:
     with pytest.raises(ValueError):
         Identity.build(san="a", san_regexp="b", issuer="c")

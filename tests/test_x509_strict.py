@@ -455,6 +455,18 @@ def _rsa_certificate() -> bytes:
     return cert.public_bytes(Encoding.DER)
 
 
+def test_signature_value_has_whole_octets() -> None:
+    """The signatureValue BIT STRING holds whole octets (RSA here: ECDSA's holds DER, checked
+    apart); one unused bit, its padding zero (so still DER), is refused."""
+    data = bytearray(_rsa_certificate())
+    signature = der.parse(bytes(data)).children()[2]
+    assert data[signature.content_start] == 0
+    data[signature.content_start] = 1
+    data[signature.end - 1] &= 0xFE
+    with pytest.raises(der.DERError, match="signatureValue: unused bits"):
+        _x509.check(bytes(data))
+
+
 def test_rsa_public_key_must_be_der_too() -> None:
     """An RSA subjectPublicKey holds DER (RFC 3279 2.3.1): a padded modulus is refused."""
     data = _rsa_certificate()

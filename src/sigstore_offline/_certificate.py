@@ -293,6 +293,10 @@ def _basic_constraints(value: bytes) -> BasicConstraints:
 def _key_usage(value: bytes) -> int:
     element = der.parse(value, what="KeyUsage").expect(der.BIT_STRING, "KeyUsage")
     content = element.content  # unused-bits octet, then the bits (padding zero: _x509 checked it)
+    if len(content) > 3:
+        # RFC 5280 names nine bits; DER has no trailing zero bits, so a longer value sets bits that mean
+        # nothing (and reading a megabyte of them bit by bit would cost minutes).
+        raise DERError(f"KeyUsage: {(len(content) - 1) * 8} bits, more than the nine RFC 5280 4.2.1.3 defines")
     bits = 0
     for index, octet in enumerate(content[1:]):
         for bit in range(8):

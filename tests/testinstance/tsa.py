@@ -112,12 +112,13 @@ class TestTSA:
         self._validity = (not_before, not_after)
 
     def variant_leaf(
-        self, *, eku: Optional[List[x509.ObjectIdentifier]] = None, eku_critical: bool = True
+        self, *, eku: Optional[List[x509.ObjectIdentifier]] = None, eku_critical: bool = True, ski: bool = True
     ) -> x509.Certificate:
-        """The same leaf (subject, serial, key, issuer) re-issued with another EKU extension."""
+        """The same leaf (subject, serial, key, issuer) re-issued with another EKU extension, or
+        without the SubjectKeyIdentifier extension."""
         leaf = self.leaf
         return _cert(leaf.subject, leaf.issuer, self.key.public_key(), self.issuer_key, *self._validity,
-                     ca=False, serial=leaf.serial_number, eku=eku, eku_critical=eku_critical)
+                     ca=False, serial=leaf.serial_number, eku=eku, eku_critical=eku_critical, ski=ski)
 
     @property
     def leaf(self) -> x509.Certificate:
@@ -282,6 +283,7 @@ def _cert(
     serial: Optional[int] = None,
     eku: Optional[List[x509.ObjectIdentifier]] = None,
     eku_critical: bool = True,
+    ski: bool = True,
 ) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder()
@@ -291,8 +293,9 @@ def _cert(
         .serial_number(serial if serial is not None else x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     )
+    if ski:
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
     if ca:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         usage = dict(digital_signature=False, key_cert_sign=True, crl_sign=True)

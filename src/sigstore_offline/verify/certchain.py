@@ -118,7 +118,18 @@ def _issued_by(cert: Certificate, issuer: Certificate) -> bool:
         public_key = issuer.public_key()
     except (ValueError, UnsupportedAlgorithm):
         return False
+    if not _algorithm_fits(cert.signature_oid, public_key):
+        return False  # the algorithm the certificate names must be the one its issuer's key makes
     return verify_signature(public_key, cert.signature, cert.tbs, hash_algorithm)
+
+
+def _algorithm_fits(oid: str, public_key: Any) -> bool:
+    """ECDSA for an EC key, RSA PKCS #1 v1.5 for an RSA key, Ed25519 for an Ed25519 key."""
+    if oid.startswith("1.2.840.10045.4."):
+        return isinstance(public_key, ec.EllipticCurvePublicKey)
+    if oid.startswith("1.2.840.113549.1.1."):
+        return isinstance(public_key, rsa.RSAPublicKey)
+    return oid == "1.3.101.112" and isinstance(public_key, ed25519.Ed25519PublicKey)
 
 
 def _unhandled_critical(cert: Certificate) -> Optional[str]:

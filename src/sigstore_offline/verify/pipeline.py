@@ -243,10 +243,23 @@ def _find_authority(
             failures.append(exc.message)
             continue
         return authority
-    detail = "; ".join(failures) if failures else f"no CA in the trusted root issued it (issuer {name_text(leaf, 'issuer') or leaf.issuer.hex()[:40]})"
+    detail = "; ".join(failures) if failures else _no_issuer(leaf, root)
     raise VerificationError(
         f"signing certificate does not chain to a trusted Fulcio CA at {utc(at)}: {detail}", step=Step.CERTIFICATE_CHAIN
     )
+
+
+def _no_issuer(leaf: Certificate, root: TrustedRoot) -> str:
+    """Why no CA of the trusted root issued ``leaf``, for the message; names a CA whose subject
+    reads as the leaf's issuer but is encoded otherwise (Names are compared as encoded)."""
+    issuer = name_text(leaf, "issuer")
+    detail = f"no CA in the trusted root issued it (issuer {issuer or leaf.issuer.hex()[:40]})"
+    alike = [authority.uri or authority.subject for authority in root.certificate_authorities
+             if authority.chain and issuer and name_text(authority.chain[0], "subject") == issuer]
+    if alike:
+        detail += (f"; {alike[0]} has that name as text but encoded differently, and names are compared as"
+                   " encoded")
+    return detail
 
 
 def verify(
