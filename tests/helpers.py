@@ -158,6 +158,21 @@ T0 = datetime.datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 AT = T0 + datetime.timedelta(minutes=5)
 
 
+def edit_bytes(data: Any, value: bytearray) -> None:
+    """One random edit of ``value`` for a fuzz test (``data``: hypothesis's ``st.data()``): a byte
+    flipped, inserted or deleted."""
+    from hypothesis import strategies as st
+
+    kind = data.draw(st.sampled_from(["flip", "insert", "delete"]))
+    position = data.draw(st.integers(0, len(value) - 1))
+    if kind == "flip":
+        value[position] ^= data.draw(st.integers(1, 255))
+    elif kind == "insert":
+        value[position:position] = bytes([data.draw(st.integers(0, 255))])
+    else:
+        del value[position]
+
+
 _OURS: Dict[bytes, Any] = {}
 
 

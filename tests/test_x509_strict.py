@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cert_corpus
-from helpers import CPYTHON, SHIPPED, need_shared, run_json, skip_by_design
+from helpers import CPYTHON, SHIPPED, edit_bytes, need_shared, run_json, skip_by_design
 from sigstore_offline import _der as der
 from sigstore_offline import _certificate, _x509
+from testinstance import der as w
 from sigstore_offline.errors import TrustRootError
 from sigstore_offline.model import load_certificate
 from sigstore_offline.trust.trusted_root import parse_trusted_root
@@ -99,16 +100,7 @@ def _extension(cert: Node, oid: str) -> Node:
 
 
 def _oid(dotted: str) -> bytes:
-    arcs = [int(a) for a in dotted.split(".")]
-    body = b""
-    for arc in [arcs[0] * 40 + arcs[1]] + arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        body += bytes(reversed(chunk))
-    return bytes((0x06, len(body))) + body
+    return w.oid(dotted)
 
 
 def _value(extension: Node) -> Node:
@@ -597,14 +589,7 @@ def test_fuzz_mutated_leaf_fails_only_as_der_error(leaf: Node, data: st.DataObje
     else; whatever it accepts, cryptography reads as exactly those bytes (or refuses)."""
     original = bytearray(encode(leaf))
     for _ in range(data.draw(st.integers(1, 4))):
-        kind = data.draw(st.sampled_from(["flip", "insert", "delete"]))
-        position = data.draw(st.integers(0, len(original) - 1))
-        if kind == "flip":
-            original[position] ^= data.draw(st.integers(1, 255))
-        elif kind == "insert":
-            original[position:position] = bytes([data.draw(st.integers(0, 255))])
-        else:
-            del original[position]
+        edit_bytes(data, original)
     mutated = bytes(original)
     try:
         _x509.check(mutated)
