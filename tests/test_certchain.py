@@ -293,3 +293,25 @@ def test_signature_algorithm_must_fit_the_issuers_key() -> None:
 
     _fails(leaf_naming(w.seq(w.oid("1.2.840.113549.1.1.11"), w.tlv(0x05, b""))), pki.chain, "is not signed by")
     _verify(leaf_naming(w.seq(w.oid("1.2.840.10045.4.3.2"))), pki.chain)
+
+
+def test_sha1_certificate_signatures_are_refused() -> None:
+    """A leaf signed by the right key with ecdsa-with-SHA1 does not chain, on every cryptography
+    (the newest refuses SHA-1 signatures itself; 3.4.8 to 38 verify them). The signature is made
+    over the SHA-1 digest as ECDSA does (the digest as an integer), through a 32-byte prehash."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric import ec as ec_keys
+    from cryptography.hazmat.primitives.asymmetric import utils
+    from testinstance import der as w
+
+    pki = PKI()
+    fields = ours(pki.leaf).layout.tbs_fields
+    position = 2 if fields[0].tag == 0xA0 else 1
+    algorithm = w.seq(w.oid("1.2.840.10045.4.1"))
+    tbs = w.seq(*(algorithm if i == position else f.raw for i, f in enumerate(fields)))
+    digest = bytes(12) + hashlib.sha1(tbs).digest()  # noqa: S324 -- the point of the test
+    signature = pki.inter_key.sign(digest, ec_keys.ECDSA(utils.Prehashed(hashes.SHA256())))
+    leaf = x509.load_der_x509_certificate(w.seq(tbs, algorithm, w.tlv(0x03, b"\x00" + signature)))
+    assert ours(leaf).signature_hash().name == "sha1"
+    _fails(leaf, pki.chain, "is not signed by")

@@ -114,6 +114,8 @@ def _issued_by(cert: Certificate, issuer: Certificate) -> bool:
         hash_algorithm = cert.signature_hash()  # RSASSA-PSS among the refused: no Sigstore CA uses it
     except UnsupportedAlgorithm:
         return False
+    if hash_algorithm is not None and hash_algorithm.name == "sha1":
+        return False  # collisions are practical (a forged CA certificate has been made with one)
     try:
         public_key = issuer.public_key()
     except (ValueError, UnsupportedAlgorithm):
