@@ -22,7 +22,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -129,6 +129,20 @@ def _eval(defines: List[str], line: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["rpm", f"--load={MACROS}", *defines, "--eval", line], capture_output=True, text=True)
 
 
+def _expands_to(defines: List[str], line: str, *options: str) -> None:
+    """``line`` expands to the installed verifier run with exactly ``options``."""
+    result = _eval(defines, line)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", *options]
+
+
+def _refused(defines: List[str], *cases: Tuple[str, str]) -> None:
+    """Each (line, message): the expansion fails, and says ``message``."""
+    for line, message in cases:
+        result = _eval(defines, line)
+        assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
+
+
 def test_macro_file_expands_like_gpgverify(rpmbuild: str, tmp_path: pathlib.Path) -> None:
     """Both forms expand to the installed verifier with --keyring/--signature/--data, quoted."""
     rpmspec = _need("rpmspec", "rpm")
@@ -152,29 +166,22 @@ def test_macro_policy_forms(rpmbuild: str) -> None:
                "--define", "SOURCE3 /src/upstream-policy.json"]
     tail = ["--signature='/src/Python-3.14.0.tar.xz.sigstore'", "--data='/src/Python-3.14.0.tar.xz'"]
     for line, policy in (("%sigstoreverify -P cpython -s1 -d0", "cpython"), ("%sigstoreverify -p3 -s1 -d0", "/src/upstream-policy.json")):
-        result = _eval(defines, line)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", f"--policy='{policy}'", *tail]
-    for line, message in (("%sigstoreverify -P cpython -k1 -s1 -d0", "give one of -k N (a signers file), -p N (a policy file) or -P NAME"),
-                          ("%sigstoreverify -s1 -d0", "give one of -k N"),
-                          ("%sigstoreverify -p cpython -s1 -d0", "-p takes a Source number (the policy file), not 'cpython'; "
-                                                                   "for a policy shipped with sigstore-offline, by name, use -P cpython"),
-                          ("%sigstoreverify -p9 -s1 -d0", "-p9: this spec has no Source9 (the policy file)"),
-                          ("%sigstoreverify -P 'a;b' -s1 -d0", "-P takes the name of a policy shipped with sigstore-offline"),
-                          ("%sigstoreverify -P cpython -A 1x -s1 -d0", "-A takes a number of days, not '1x'")):
-        result = _eval(defines, line)
-        assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
+        _expands_to(defines, line, f"--policy='{policy}'", *tail)
+    _refused(defines, ("%sigstoreverify -P cpython -k1 -s1 -d0", "give one of -k N (a signers file), -p N (a policy file) or -P NAME"),
+                      ("%sigstoreverify -s1 -d0", "give one of -k N"),
+                      ("%sigstoreverify -p cpython -s1 -d0", "-p takes a Source number (the policy file), not 'cpython'; "
+                                                               "for a policy shipped with sigstore-offline, by name, use -P cpython"),
+                      ("%sigstoreverify -p9 -s1 -d0", "-p9: this spec has no Source9 (the policy file)"),
+                      ("%sigstoreverify -P 'a;b' -s1 -d0", "-P takes the name of a policy shipped with sigstore-offline"),
+                      ("%sigstoreverify -P cpython -A 1x -s1 -d0", "-A takes a number of days, not '1x'"))
 
 
 def test_macro_age_limit(rpmbuild: str) -> None:
     """-A DAYS passes the snapshot age limit to sigstoreverify (the build stops past it)."""
     defines = ["--define", "SOURCE0 /src/a.txt", "--define", "SOURCE1 /src/a.txt.sigstore",
                "--define", "SOURCE2 /src/signers"]
-    result = _eval(defines, "%sigstoreverify -A 90 -k2 -s1 -d0")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--max-trust-root-age=90",
-                                     "--keyring='/src/signers'", "--signature='/src/a.txt.sigstore'",
-                                     "--data='/src/a.txt'"]
+    _expands_to(defines, "%sigstoreverify -A 90 -k2 -s1 -d0", "--max-trust-root-age=90", "--keyring='/src/signers'",
+                "--signature='/src/a.txt.sigstore'", "--data='/src/a.txt'")
 
 
 def test_macro_rejects_a_bad_source_number(rpmbuild: str) -> None:
@@ -295,18 +302,13 @@ def test_provenance_macro_expansion(rpmbuild: str) -> None:
     """-a N expands to --provenance, -N to --name; -a needs -k and excludes -s; -N needs -a."""
     defines = ["--define", "SOURCE0 /src/foo-1.0.tar.gz", "--define", "SOURCE1 /src/foo-1.0.tar.gz.provenance",
                "--define", "SOURCE2 /src/signers"]
-    result = _eval(defines, "%sigstoreverify -k2 -a1 -N foo-1.0.tar.gz -d0")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["PYTHONNOUSERSITE=1", "/usr/bin/sigstoreverify", "--keyring='/src/signers'",
-                                     "--provenance='/src/foo-1.0.tar.gz.provenance'", "--name='foo-1.0.tar.gz'",
-                                     "--data='/src/foo-1.0.tar.gz'"]
-    for line, message in (("%sigstoreverify -k2 -s1 -a1 -d0", "give -s N (a Sigstore bundle) or -a N (a PyPI provenance), not both"),
-                          ("%sigstoreverify -P cpython -a1 -d0", "-a N (a PyPI provenance) needs -k N"),
-                          ("%sigstoreverify -k2 -s1 -N foo-1.0.tar.gz -d0", "-N names the file on PyPI"),
-                          ("%sigstoreverify -k2 -a1 -N 'a b' -d0", "-N takes a distribution's file name on PyPI"),
-                          ("%sigstoreverify -k2 -a7 -d0", "-a7: this spec has no Source7 (the PyPI provenance)")):
-        result = _eval(defines, line)
-        assert result.returncode != 0 and message in result.stderr, (line, result.stderr)
+    _expands_to(defines, "%sigstoreverify -k2 -a1 -N foo-1.0.tar.gz -d0", "--keyring='/src/signers'",
+                "--provenance='/src/foo-1.0.tar.gz.provenance'", "--name='foo-1.0.tar.gz'", "--data='/src/foo-1.0.tar.gz'")
+    _refused(defines, ("%sigstoreverify -k2 -s1 -a1 -d0", "give -s N (a Sigstore bundle) or -a N (a PyPI provenance), not both"),
+                      ("%sigstoreverify -P cpython -a1 -d0", "-a N (a PyPI provenance) needs -k N"),
+                      ("%sigstoreverify -k2 -s1 -N foo-1.0.tar.gz -d0", "-N names the file on PyPI"),
+                      ("%sigstoreverify -k2 -a1 -N 'a b' -d0", "-N takes a distribution's file name on PyPI"),
+                      ("%sigstoreverify -k2 -a7 -d0", "-a7: this spec has no Source7 (the PyPI provenance)"))
 
 
 def test_provenance_good_sdist_builds(rpmbuild: str, tmp_path: pathlib.Path) -> None:

@@ -22,6 +22,7 @@ certificate of every corpus, and on mutated ones.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from typing import Any, Dict, FrozenSet, NamedTuple, Optional, Tuple
 
@@ -276,8 +277,11 @@ def load(data: bytes, what: str = "") -> Certificate:
 
 
 # --- the extension values the verifier reads (each already checked as DER by _x509) ---------
+# BasicConstraints, KeyUsage and ExtendedKeyUsage are the same bytes in every leaf of a CA: their
+# decoding (an immutable value; a DERError is raised, never remembered) is remembered by the bytes.
 
 
+@functools.lru_cache(maxsize=64)
 def _basic_constraints(value: bytes) -> BasicConstraints:
     fields = der.Cursor(der.parse(value, what="BasicConstraints"), "BasicConstraints")
     ca_field = fields.maybe(der.BOOLEAN)
@@ -290,6 +294,7 @@ def _basic_constraints(value: bytes) -> BasicConstraints:
     return BasicConstraints(ca, path_length)
 
 
+@functools.lru_cache(maxsize=64)
 def _key_usage(value: bytes) -> int:
     element = der.parse(value, what="KeyUsage").expect(der.BIT_STRING, "KeyUsage")
     content = element.content  # unused-bits octet, then the bits (padding zero: _x509 checked it)
@@ -307,6 +312,7 @@ def _key_usage(value: bytes) -> int:
     return bits
 
 
+@functools.lru_cache(maxsize=64)
 def _extended_key_usage(value: bytes) -> Tuple[str, ...]:
     sequence = der.parse(value, what="ExtendedKeyUsage").expect(der.SEQUENCE, "ExtendedKeyUsage")
     usages = tuple(der.oid(item, "ExtendedKeyUsage.KeyPurposeId") for item in sequence.children())
